@@ -1,0 +1,102 @@
+"""The reader interface: one module per input format, detected from content.
+
+A reader never touches the store. It turns one file into a stream of
+:class:`~medcite.model.Document` objects and :class:`~medcite.model.ReadError`
+records (a bad record inside an otherwise good file). A file that cannot be
+read at all raises :class:`ReaderError` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from medcite.model import Document, ReadError
+
+#: How many leading bytes ``sniff`` sees.
+HEAD_BYTES = 65536
+
+
+class ReaderError(Exception):
+    """The whole file cannot be read; ``str(err)`` is the reason."""
+
+
+class Reader(Protocol):
+    """A format reader.
+
+    Attributes
+    ----------
+    name
+        Short format name shown in summaries (``"pubmed-xml"``).
+    """
+
+    name: str
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Return True when ``head`` (the first bytes, decompressed) is this format."""
+        ...
+
+    def read(self, path: Path) -> Iterator[Document | ReadError]:
+        """Yield the documents of ``path`` (and per-record errors)."""
+        ...
+
+
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
+    """The first ``n`` bytes of the file, decompressed when it is gzip."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as gz:
+                return gz.read(n)
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ReaderError(f"cannot read: {exc}") from exc
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole file, decompressed when gzip; truncated gzip is a ReaderError."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as gz:
+                return gz.read()
+        return path.read_bytes()
+    except EOFError as exc:
+        raise ReaderError("truncated gzip: the compressed stream ends early; re-download the file") from exc
+    except (OSError, zlib.error) as exc:
+        raise ReaderError(f"corrupt gzip or unreadable file: {exc}") from exc
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode bytes as UTF-8 (with BOM), falling back to cp1252 with a clear error on binary."""
+    if b"\x00" in data[:4096]:
+        raise ReaderError("binary content (NUL bytes): not a text format medcite reads")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ReaderError(
+                f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+                "re-save the file as UTF-8"
+            ) from exc
+
+
+__all__ = [
+    "HEAD_BYTES",
+    "ReadError",
+    "Reader",
+    "ReaderError",
+    "decode_text",
+    "is_gzip",
+    "read_bytes",
+    "read_head",
+]
