@@ -1,0 +1,59 @@
+"""The :class:`Engine`: the public entry point that owns a store and its index.
+
+>>> from medcite import Engine                                   # doctest: +SKIP
+>>> eng = Engine.open("~/.local/share/medcite")                  # doctest: +SKIP
+>>> eng.search("venous reflux duplex", kind="guideline", k=3)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medcite.index.fts5 import FTS5Backend
+from medcite.model import Hit, SourceKind
+from medcite.settings import Settings
+from medcite.store.db import Store
+
+if TYPE_CHECKING:
+    from medcite.model import Article, Audience
+
+
+class Engine:
+    """A store, its search backend and the answer pipeline, opened together.
+
+    Parameters
+    ----------
+    settings
+        Where the store lives (``settings.home``) and how to ingest.
+    must_exist
+        Refuse to create an empty store (read-only commands).
+    """
+
+    def __init__(self, settings: Settings, *, must_exist: bool = False) -> None:
+        self.settings = settings
+        self.store = Store(settings.store_path, must_exist=must_exist)
+        self.backend = FTS5Backend(lambda: self.store.conn)
+
+    @classmethod
+    def open(cls, home: str | Path, *, must_exist: bool = True) -> Engine:
+        return cls(Settings.resolve(home), must_exist=must_exist)
+
+    def search(self, query: str, *, kind: SourceKind | None = None, k: int = 10) -> list[Hit]:
+        """Ranked passages for ``query`` with their text and document title."""
+        scored = self.backend.search(query, kind=kind, k=k)
+        passages = self.store.passages([s.passage_id for s in scored])
+        return [
+            Hit(passage=passages[s.passage_id], score=s.score, rank=i + 1)
+            for i, s in enumerate(scored)
+            if s.passage_id in passages
+        ]
+
+    def ask(self, question: str, *, audience: Audience = "clinician", thread: str | None = None) -> Article:
+        """Answer ``question`` with a cited article (see :mod:`medcite.answer`)."""
+        from medcite.answer.pipeline import answer
+
+        return answer(self, question, audience=audience, thread=thread)
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,334 @@
+"""Ingest: files -> readers -> store + index, idempotent and resumable.
+
+Guarantees
+----------
+* A file whose bytes are unchanged since its last successful ingest is
+  skipped by its SHA-256.
+* Documents are written in batches of ``batch_size`` per transaction. The
+  file is marked done only in the transaction that writes its last batch, so
+  a process killed mid-file leaves a consistent store (whole batches only)
+  and a rerun re-reads that file, skipping the documents it already stored
+  (same content hash) and finishing the rest.
+* A document that changed is replaced (and reindexed); documents a changed
+  file no longer contains are deleted; nothing is duplicated.
+* A bad file or record is reported with its path and reason; every valid
+  document is still stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from medcite.index.base import SearchBackend
+from medcite.model import Document, ReadError
+from medcite.readers import Reader, ReaderError, detect
+from medcite.settings import IngestSettings
+from medcite.store.db import Store, document_hash
+
+#: Extensions considered when walking a folder (explicit files are always tried).
+CONTENT_SUFFIXES = {".xml", ".nxml", ".gz", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf",
+                    ".medline", ".nbib"}
+#: Names that describe a corpus rather than belong to it.
+NOT_CONTENT_PREFIXES = ("readme", "license", "licence", "copying", "source.txt", "attribution", "notice",
+                        "changelog", "demo_question")
+
+COUNT_KEYS = ("ingested", "updated", "unchanged", "skipped", "failed")
+
+
+@dataclass(slots=True)
+class FormatCounts:
+    files: int = 0
+    ingested: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What an ingest run did, per format, with every problem spelled out."""
+
+    by_format: dict[str, FormatCounts] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+    failed_files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def fmt(self, name: str) -> FormatCounts:
+        return self.by_format.setdefault(name, FormatCounts())
+
+    @property
+    def documents_written(self) -> int:
+        return sum(c.ingested + c.updated for c in self.by_format.values())
+
+    @property
+    def documents_seen(self) -> int:
+        return sum(c.ingested + c.updated + c.unchanged for c in self.by_format.values())
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failed_files) or any(c.failed for c in self.by_format.values())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "seconds": round(self.seconds, 3),
+            "by_format": {k: {f: getattr(v, f) for f in ("files", *COUNT_KEYS)} for k, v in self.by_format.items()},
+            "problems": self.problems,
+            "failed_files": self.failed_files,
+        }
+
+
+def _skip_name(p: Path) -> bool:
+    name = p.name.lower()
+    return (
+        name.startswith(".")
+        or name.startswith(NOT_CONTENT_PREFIXES)
+        or name.endswith(".meta.json")
+        or not (set(s.lower() for s in p.suffixes[-2:]) & CONTENT_SUFFIXES)
+    )
+
+
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[str]]:
+    """Resolve files, folders and globs.
+
+    Returns
+    -------
+    explicit, walked, missing
+        Files named directly (always tried), files found in folders (tried
+        when they look like content), and arguments that matched nothing.
+    """
+    explicit: list[Path] = []
+    walked: list[Path] = []
+    missing: list[str] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            walked.extend(
+                f for f in sorted(p.rglob("*"))
+                if f.is_file() and not _skip_name(f) and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        elif p.is_file():
+            explicit.append(p)
+        else:
+            matches = sorted(Path().glob(str(raw))) if any(ch in str(raw) for ch in "*?[") else []
+            files = [m for m in matches if m.is_file()]
+            if files:
+                explicit.extend(files)
+            else:
+                missing.append(str(raw))
+    seen: set[Path] = set()
+    explicit = [f for f in explicit if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
+    walked = [f for f in walked if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
+    return explicit, walked, missing
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _has_prose(doc: Document) -> bool:
+    """Plain-text files that are lists of ids or numbers are not documents."""
+    words = doc.text.split()
+    if len(words) < 5:
+        return False
+    alpha = sum(1 for w in words if sum(ch.isalpha() for ch in w) >= 2)
+    return alpha / len(words) >= 0.5
+
+
+ProgressFn = Callable[[Path, int], None]
+
+
+class Ingester:
+    """Writes what readers produce into a store and its index.
+
+    Parameters
+    ----------
+    store
+        The evidence store.
+    backend
+        The search backend; passages are added in the store's transaction.
+    settings
+        Limits and batch size.
+    on_progress
+        Called as ``on_progress(path, documents_done_in_file)`` for progress
+        output; the CLI draws a bar with it.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        backend: SearchBackend,
+        settings: IngestSettings | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.settings = settings or IngestSettings()
+        self.on_progress = on_progress
+        self._seen_ids: dict[str, str] = {}
+
+    def run(self, paths: Iterable[str | Path], report: IngestReport | None = None) -> IngestReport:
+        report = report or IngestReport()
+        t0 = time.perf_counter()
+        explicit, walked, missing = expand_paths(paths)
+        for m in missing:
+            report.problems.append(f"{m}: no such file or folder")
+            report.failed_files.append(m)
+        for f in explicit:
+            self.ingest_file(f, report, explicit=True)
+        for f in walked:
+            self.ingest_file(f, report, explicit=False)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    # -- one file ----------------------------------------------------------
+    def ingest_file(self, path: Path, report: IngestReport, *, explicit: bool = True) -> None:
+        key = str(path.resolve())
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            self._fail(report, "unknown", key, f"cannot stat: {exc.strerror}", None, 0)
+            return
+        if size > self.settings.max_file_size:
+            self._fail(
+                report, "unknown", key,
+                f"file is {size / 1024**2:.0f} MiB, over the {self.settings.max_file_size / 1024**2:.0f} MiB "
+                "limit; split it or raise --max-file-size", None, size,
+            )
+            return
+        sha = file_sha256(path)
+        rec = self.store.file_record(key)
+        if rec is not None and rec.sha256 == sha and rec.status == "done":
+            c = report.fmt(rec.format or "unknown")
+            c.files += 1
+            c.unchanged += rec.documents
+            for doc_id in self.store.documents_from(key):
+                self._seen_ids.setdefault(doc_id, key)
+            if self.on_progress:
+                self.on_progress(path, rec.documents)
+            return
+        try:
+            reader = detect(path)
+        except ReaderError as exc:
+            if not explicit and str(exc).startswith("unknown format"):
+                report.fmt("unknown").skipped += 1
+                report.skipped_reasons[f"{key}: not a document format medcite reads (skipped)"] += 1
+                return
+            self._fail(report, "unknown", key, str(exc), sha, size)
+            return
+        self._ingest_with(reader, path, key, sha, size, report)
+
+    def _fail(self, report: IngestReport, fmt: str, key: str, reason: str, sha: str | None, size: int) -> None:
+        c = report.fmt(fmt)
+        c.files += 1
+        c.failed += 1
+        report.failed_files.append(key)
+        report.problems.append(f"{key}: {reason}")
+        if sha is not None:
+            with self.store.transaction():
+                self.store.record_file(key, sha, size, fmt, "failed", 0, reason)
+
+    def _ingest_with(self, reader: Reader, path: Path, key: str, sha: str, size: int, report: IngestReport) -> None:
+        c = report.fmt(reader.name)
+        c.files += 1
+        kept: set[str] = set()
+        batch: list[Document] = []
+        done = 0
+        file_error: str | None = None
+        record_errors = 0
+        try:
+            for item in self._items(reader, path):
+                if isinstance(item, ReadError):
+                    if item.reason.startswith("skipped"):
+                        c.skipped += 1
+                        report.skipped_reasons[item.reason] += 1
+                    else:
+                        c.failed += 1
+                        record_errors += 1
+                        report.problems.append(str(item))
+                    continue
+                doc = item
+                if doc.source_format == "":
+                    doc.source_format = reader.name
+                if doc.source_format == "local" and not _has_prose(doc):
+                    c.skipped += 1
+                    report.skipped_reasons["skipped: plain-text file without prose (ids or numbers)"] += 1
+                    continue
+                owner = self._seen_ids.get(doc.id)
+                if doc.id in kept or (owner is not None and owner != key):
+                    c.skipped += 1
+                    where = "earlier in this file" if doc.id in kept else f"from {owner}"
+                    report.problems.append(f"{key}: duplicate id {doc.id}, already ingested {where}; kept the first")
+                    continue
+                kept.add(doc.id)
+                self._seen_ids[doc.id] = key
+                batch.append(doc)
+                if len(batch) >= self.settings.batch_size:
+                    self._write(batch, key, c, report)
+                    done += len(batch)
+                    batch = []
+                    if self.on_progress:
+                        self.on_progress(path, done)
+        except ReaderError as exc:
+            file_error = str(exc)
+        except MemoryError:
+            file_error = "out of memory while reading; split the file"
+        done += len(batch)
+        # The last batch, stale-document cleanup and the file record commit together.
+        status = "done" if file_error is None else ("partial" if done else "failed")
+        with self.store.transaction():
+            self._write(batch, key, c, report, in_tx=True)
+            if file_error is None:
+                stale = [d for d in self.store.documents_from(key) if d not in kept]
+                for doc_id in stale:
+                    self.backend.remove(self.store.delete_document(doc_id))
+            self.store.record_file(key, sha, size, reader.name, status, done, file_error)
+        if self.on_progress:
+            self.on_progress(path, done)
+        if file_error is not None:
+            c.failed += 1
+            report.failed_files.append(key)
+            report.problems.append(f"{key}: {file_error}" + (f" (kept {done} documents read before it)" if done else ""))
+        elif record_errors:
+            report.failed_files.append(key)
+
+    @staticmethod
+    def _items(reader: Reader, path: Path) -> Iterator[Document | ReadError]:
+        yield from reader.read(path)
+
+    def _write(self, docs: list[Document], key: str, c: FormatCounts, report: IngestReport, *, in_tx: bool = False) -> None:
+        if not docs:
+            return
+        if not in_tx:
+            with self.store.transaction():
+                self._write(docs, key, c, report, in_tx=True)
+            return
+        for doc in docs:
+            h = document_hash(doc)
+            prev = self.store.existing(doc.id)
+            if prev is not None:
+                prev_path, prev_hash = prev
+                # First file wins while it still exists: another file's copy of
+                # the same id is reported, never silently swapped in.
+                if prev_path != key and Path(prev_path).exists():
+                    c.skipped += 1
+                    report.problems.append(f"{key}: duplicate id {doc.id}, already ingested from {prev_path}; kept the first")
+                    continue
+                if prev_hash == h and prev_path == key:
+                    c.unchanged += 1
+                    continue
+                self.backend.remove(self.store.delete_document(doc.id))
+                c.updated += 1
+            else:
+                c.ingested += 1
+            self.backend.add(self.store.put_document(doc, source_path=key, content_hash=h))

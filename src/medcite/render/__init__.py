@@ -1,0 +1,1 @@
+"""Article renderers: JSON, Markdown, HTML (escaping lives here)."""

@@ -1,0 +1,318 @@
+"""The evidence store: documents, sections, sentences and passages in SQLite.
+
+One writer (ingest) and many readers (search, ask, the web app). SQLite runs
+in WAL mode so readers never block the writer; each thread gets its own
+connection. All SQL uses bound parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from medcite.model import Document, FieldName, Passage, Section, Sentence, SourceKind
+from medcite.segment import passages_of, sentences_of
+from medcite.store.schema import migrate
+
+UpsertResult = Literal["ingested", "updated", "unchanged", "duplicate"]
+
+STORE_FILENAME = "medcite.sqlite"
+
+
+class StoreError(Exception):
+    """A problem with the store a user can act on (missing, locked, too new)."""
+
+
+class DocumentNotFound(StoreError):
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"no document {doc_id!r} in the store; `medcite search` finds ids")
+        self.doc_id = doc_id
+
+
+@dataclass(slots=True)
+class FileRecord:
+    path: str
+    sha256: str
+    size: int
+    format: str | None
+    status: str
+    documents: int
+    error: str | None
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def document_hash(doc: Document) -> str:
+    """A stable hash of everything stored for ``doc``; equal hash = unchanged."""
+    payload = json.dumps(asdict(doc), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class Store:
+    """The SQLite evidence store at ``path``.
+
+    Parameters
+    ----------
+    path
+        The database file; created (with its folder) unless ``must_exist``.
+    must_exist
+        Raise :class:`StoreError` instead of creating an empty store; used by
+        read-only commands so a typo in ``--home`` is reported, not hidden.
+    """
+
+    def __init__(self, path: Path, *, must_exist: bool = False) -> None:
+        self.path = Path(path)
+        if must_exist and not self.path.exists():
+            raise StoreError(
+                f"no medcite store at {self.path}; run `medcite ingest --demo` or "
+                "`medcite ingest PATH` first (or pass --home)"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        migrate(self.conn)
+
+    # -- connections -------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite connections are not thread-safe)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-65536")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on error)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- files ---------------------------------------------------------------
+    def file_record(self, path: str) -> FileRecord | None:
+        row = self.conn.execute(
+            "SELECT path, sha256, size, format, status, documents, error FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return FileRecord(*row) if row else None
+
+    def record_file(
+        self, path: str, sha256: str, size: int, fmt: str | None, status: str, documents: int, error: str | None
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO files(path, sha256, size, format, status, documents, error, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, "
+            "size=excluded.size, format=excluded.format, status=excluded.status, "
+            "documents=excluded.documents, error=excluded.error, updated_at=excluded.updated_at",
+            (path, sha256, size, fmt, status, documents, error, now_iso()),
+        )
+
+    # -- writing documents ---------------------------------------------------
+    def existing(self, doc_id: str) -> tuple[str, str] | None:
+        """``(source_path, content_hash)`` of a stored document, or None."""
+        row = self.conn.execute(
+            "SELECT source_path, content_hash FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Delete a document; return the ids of its passages (for the index)."""
+        conn = self.conn
+        ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))]
+        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return ids
+
+    def put_document(self, doc: Document, *, source_path: str, content_hash: str) -> list[Passage]:
+        """Insert ``doc`` (which must not exist) and return its new passages.
+
+        Call inside :meth:`transaction`.
+        """
+        conn = self.conn
+        now = now_iso()
+        conn.execute(
+            "INSERT INTO documents(id, source_kind, title, authors, developer, journal, date, year, url, "
+            "pmid, doi, publication_types, mesh_terms, cuis, rating_scheme, source_format, source_path, "
+            "content_hash, text, extra, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                doc.id, doc.source_kind, doc.title, json.dumps(doc.authors, ensure_ascii=False),
+                doc.developer, doc.journal, doc.date, doc.year, doc.url, doc.pmid, doc.doi,
+                json.dumps(doc.publication_types, ensure_ascii=False),
+                json.dumps(doc.mesh_terms, ensure_ascii=False), json.dumps(doc.cuis),
+                doc.rating_scheme, doc.source_format, source_path, content_hash, doc.text,
+                json.dumps(doc.extra, ensure_ascii=False, default=str), now,
+            ),
+        )
+        conn.executemany(
+            'INSERT INTO sections(doc_id, idx, heading, field, start, "end", grade, level, label) '
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (doc.id, i, s.heading, s.field, s.start, s.end, s.grade, s.level, s.label)
+                for i, s in enumerate(doc.sections)
+            ],
+        )
+        sents = sentences_of(doc)
+        conn.executemany(
+            'INSERT INTO sentences(doc_id, idx, section_idx, start, "end") VALUES (?,?,?,?,?)',
+            [(doc.id, s.idx, s.section_idx, s.start, s.end) for s in sents],
+        )
+        out: list[Passage] = []
+        for span in passages_of(doc, sents):
+            cur = conn.execute(
+                'INSERT INTO passages(doc_id, section_idx, start, "end", field, source_kind) VALUES (?,?,?,?,?,?)',
+                (doc.id, span.section_idx, span.start, span.end, span.field, doc.source_kind),
+            )
+            heading = doc.sections[span.section_idx].heading
+            title = doc.title if not heading or heading == doc.title else f"{doc.title} — {heading}"
+            out.append(
+                Passage(
+                    id=int(cur.lastrowid or 0), doc_id=doc.id, section_idx=span.section_idx,
+                    start=span.start, end=span.end, field=span.field,
+                    text=doc.text[span.start:span.end], source_kind=doc.source_kind, title=title,
+                )
+            )
+        return out
+
+    def documents_from(self, source_path: str) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents WHERE source_path = ?", (source_path,))]
+
+    # -- reading -------------------------------------------------------------
+    def get_document(self, doc_id: str) -> Document:
+        row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(doc_id)
+        secs = [
+            Section(
+                heading=r["heading"], start=r["start"], end=r["end"], field=cast(FieldName, r["field"]),
+                grade=r["grade"], level=r["level"], label=r["label"],
+            )
+            for r in self.conn.execute(
+                'SELECT heading, field, start, "end", grade, level, label FROM sections '
+                "WHERE doc_id = ? ORDER BY idx",
+                (doc_id,),
+            )
+        ]
+        return Document(
+            id=row["id"], source_kind=cast(SourceKind, row["source_kind"]), title=row["title"],
+            text=row["text"], sections=secs, authors=json.loads(row["authors"]), developer=row["developer"],
+            journal=row["journal"], date=row["date"], year=row["year"], url=row["url"], pmid=row["pmid"],
+            doi=row["doi"], publication_types=json.loads(row["publication_types"]),
+            mesh_terms=json.loads(row["mesh_terms"]), cuis=json.loads(row["cuis"]),
+            rating_scheme=row["rating_scheme"], source_format=row["source_format"],
+            extra=json.loads(row["extra"]),
+        )
+
+    def text(self, doc_id: str) -> str:
+        row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(doc_id)
+        return str(row[0])
+
+    def sentences(self, doc_id: str) -> list[Sentence]:
+        return [
+            Sentence(doc_id=doc_id, idx=r[0], section_idx=r[1], start=r[2], end=r[3])
+            for r in self.conn.execute(
+                'SELECT idx, section_idx, start, "end" FROM sentences WHERE doc_id = ? ORDER BY idx', (doc_id,)
+            )
+        ]
+
+    def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
+        """Passages by id, with their text and their document's title."""
+        out: dict[int, Passage] = {}
+        if not ids:
+            return out
+        for chunk_start in range(0, len(ids), 500):
+            chunk = list(ids[chunk_start:chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                'SELECT p.id, p.doc_id, p.section_idx, p.start, p."end", p.field, p.source_kind, '
+                'd.title, substr(d.text, p.start + 1, p."end" - p.start) AS ptext, s.heading '
+                "FROM passages p JOIN documents d ON d.id = p.doc_id "
+                "JOIN sections s ON s.doc_id = p.doc_id AND s.idx = p.section_idx "
+                f"WHERE p.id IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                heading = r["heading"]
+                title = r["title"] if not heading or heading == r["title"] else f"{r['title']} — {heading}"
+                out[r["id"]] = Passage(
+                    id=r["id"], doc_id=r["doc_id"], section_idx=r["section_idx"], start=r["start"],
+                    end=r["end"], field=cast(FieldName, r["field"]), text=r["ptext"],
+                    source_kind=cast(SourceKind, r["source_kind"]), title=title,
+                )
+        return out
+
+    def iter_passages(self, batch: int = 5000) -> Iterator[list[Passage]]:
+        """Every passage, in id order, in batches (for building other indexes)."""
+        last = 0
+        while True:
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                )
+            ]
+            if not ids:
+                return
+            got = self.passages(ids)
+            yield [got[i] for i in ids if i in got]
+            last = ids[-1]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts in total and per source kind."""
+        conn = self.conn
+        docs = dict(conn.execute("SELECT source_kind, count(*) FROM documents GROUP BY source_kind").fetchall())
+        pas = dict(conn.execute("SELECT source_kind, count(*) FROM passages GROUP BY source_kind").fetchall())
+        (sents,) = conn.execute("SELECT count(*) FROM sentences").fetchone()
+        files = dict(conn.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall())
+        fmts = dict(conn.execute("SELECT source_format, count(*) FROM documents GROUP BY source_format").fetchall())
+        kinds = ("guideline", "research", "patient-info")
+        return {
+            "store": str(self.path),
+            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+            "documents": sum(docs.values()),
+            "passages": sum(pas.values()),
+            "sentences": sents,
+            "by_kind": {k: {"documents": docs.get(k, 0), "passages": pas.get(k, 0)} for k in kinds},
+            "by_format": fmts,
+            "files": files,
+        }
+
+    def document_meta(self, doc_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+        """Metadata rows (no text) for several documents at once."""
+        out: dict[str, sqlite3.Row] = {}
+        ids = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                "SELECT id, source_kind, title, authors, developer, journal, date, year, url, pmid, doi, "
+                f"publication_types, mesh_terms, cuis, extra FROM documents WHERE id IN ({marks})",
+                chunk,
+            ):
+                out[r["id"]] = r
+        return out

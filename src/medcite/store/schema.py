@@ -1,0 +1,111 @@
+"""The SQLite schema of the evidence store and its migrations.
+
+The store is one SQLite file (``<home>/medcite.sqlite``) that a person can
+open with the ``sqlite3`` shell. ``PRAGMA user_version`` holds the schema
+version; :data:`MIGRATIONS` lists the SQL that brings a store from version
+``i`` to ``i + 1``, applied in one transaction each.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+_V1 = """
+CREATE TABLE files (
+    path        TEXT PRIMARY KEY,
+    sha256      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    format      TEXT,
+    status      TEXT NOT NULL,          -- 'done' | 'failed' | 'partial'
+    documents   INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    updated_at  TEXT NOT NULL
+);
+CREATE TABLE documents (
+    id            TEXT PRIMARY KEY,
+    source_kind   TEXT NOT NULL CHECK (source_kind IN ('guideline', 'research', 'patient-info')),
+    title         TEXT NOT NULL,
+    authors       TEXT NOT NULL DEFAULT '[]',   -- JSON list
+    developer     TEXT,
+    journal       TEXT,
+    date          TEXT,
+    year          INTEGER,
+    url           TEXT,
+    pmid          TEXT,
+    doi           TEXT,
+    publication_types TEXT NOT NULL DEFAULT '[]',
+    mesh_terms    TEXT NOT NULL DEFAULT '[]',
+    cuis          TEXT NOT NULL DEFAULT '[]',
+    rating_scheme TEXT,
+    source_format TEXT NOT NULL,
+    source_path   TEXT NOT NULL,
+    content_hash  TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    extra         TEXT NOT NULL DEFAULT '{}',
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX documents_kind ON documents(source_kind);
+CREATE INDEX documents_pmid ON documents(pmid);
+CREATE INDEX documents_source ON documents(source_path);
+CREATE TABLE sections (
+    doc_id   TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx      INTEGER NOT NULL,
+    heading  TEXT NOT NULL,
+    field    TEXT NOT NULL,
+    start    INTEGER NOT NULL,
+    "end"    INTEGER NOT NULL,
+    grade    TEXT,
+    level    TEXT,
+    label    TEXT,
+    PRIMARY KEY (doc_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE sentences (
+    doc_id      TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    section_idx INTEGER NOT NULL,
+    start       INTEGER NOT NULL,
+    "end"       INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE passages (
+    id          INTEGER PRIMARY KEY,
+    doc_id      TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    section_idx INTEGER NOT NULL,
+    start       INTEGER NOT NULL,
+    "end"       INTEGER NOT NULL,
+    field       TEXT NOT NULL,
+    source_kind TEXT NOT NULL
+);
+CREATE INDEX passages_doc ON passages(doc_id);
+-- The BM25 index (SQLite FTS5). Columns hold medcite's own biomedical tokens
+-- (medcite.index.tokenize) joined by spaces, so FTS5's tokenizer only splits
+-- on spaces and the index and the queries tokenize identically.
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    title, recommendation, body, kind UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 0'
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the store at ``conn`` to :data:`SCHEMA_VERSION`; return the old version.
+
+    Raises
+    ------
+    RuntimeError
+        When the file was written by a newer medcite (its version is higher).
+    """
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"store schema version {version} is newer than this medcite understands "
+            f"({SCHEMA_VERSION}); upgrade medcite"
+        )
+    for v in range(version, SCHEMA_VERSION):
+        # One transaction per migration: a crash leaves the old version intact.
+        conn.executescript("BEGIN;" + MIGRATIONS[v] + f"\nPRAGMA user_version = {v + 1};\nCOMMIT;")
+    return int(version)
