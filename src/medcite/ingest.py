@@ -56,6 +56,8 @@ class IngestReport:
 
     by_format: dict[str, FormatCounts] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: Not failures: duplicates kept once, for example.
+    warnings: list[str] = field(default_factory=list)
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     failed_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -80,6 +82,7 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "by_format": {k: {f: getattr(v, f) for f in ("files", *COUNT_KEYS)} for k, v in self.by_format.items()},
             "problems": self.problems,
+            "warnings": self.warnings,
             "failed_files": self.failed_files,
         }
 
@@ -146,6 +149,7 @@ def _has_prose(doc: Document) -> bool:
 
 
 ProgressFn = Callable[[Path, int], None]
+FileDoneFn = Callable[[Path], None]
 
 
 class Ingester:
@@ -162,6 +166,8 @@ class Ingester:
     on_progress
         Called as ``on_progress(path, documents_done_in_file)`` for progress
         output; the CLI draws a bar with it.
+    on_file_done
+        Called with each path once it has been dealt with (in any way).
     """
 
     def __init__(
@@ -170,8 +176,10 @@ class Ingester:
         backend: SearchBackend,
         settings: IngestSettings | None = None,
         on_progress: ProgressFn | None = None,
+        on_file_done: FileDoneFn | None = None,
     ) -> None:
         self.store = store
+        self.on_file_done = on_file_done
         self.backend = backend
         self.settings = settings or IngestSettings()
         self.on_progress = on_progress
@@ -184,10 +192,10 @@ class Ingester:
         for m in missing:
             report.problems.append(f"{m}: no such file or folder")
             report.failed_files.append(m)
-        for f in explicit:
-            self.ingest_file(f, report, explicit=True)
-        for f in walked:
-            self.ingest_file(f, report, explicit=False)
+        for f, is_explicit in [(f, True) for f in explicit] + [(f, False) for f in walked]:
+            self.ingest_file(f, report, explicit=is_explicit)
+            if self.on_file_done:
+                self.on_file_done(f)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -260,7 +268,7 @@ class Ingester:
                 doc = item
                 if doc.source_format == "":
                     doc.source_format = reader.name
-                if doc.source_format == "local" and not _has_prose(doc):
+                if doc.source_format.startswith("local") and not _has_prose(doc):
                     c.skipped += 1
                     report.skipped_reasons["skipped: plain-text file without prose (ids or numbers)"] += 1
                     continue
@@ -268,7 +276,7 @@ class Ingester:
                 if doc.id in kept or (owner is not None and owner != key):
                     c.skipped += 1
                     where = "earlier in this file" if doc.id in kept else f"from {owner}"
-                    report.problems.append(f"{key}: duplicate id {doc.id}, already ingested {where}; kept the first")
+                    report.warnings.append(f"{key}: duplicate id {doc.id}, already ingested {where}; kept the first")
                     continue
                 kept.add(doc.id)
                 self._seen_ids[doc.id] = key
@@ -322,7 +330,9 @@ class Ingester:
                 # the same id is reported, never silently swapped in.
                 if prev_path != key and Path(prev_path).exists():
                     c.skipped += 1
-                    report.problems.append(f"{key}: duplicate id {doc.id}, already ingested from {prev_path}; kept the first")
+                    report.warnings.append(
+                        f"{key}: duplicate id {doc.id}, already ingested from {prev_path}; kept the first"
+                    )
                     continue
                 if prev_hash == h and prev_path == key:
                     c.unchanged += 1

@@ -15,14 +15,12 @@ import unicodedata
 
 from medcite.model import Document, FieldName, Section, SourceKind
 
-try:  # ftfy repairs double-encoded UTF-8 ("Â®", "â€™") far better than rules.
-    import ftfy as _ftfy
-except ImportError:  # pragma: no cover - ftfy is a declared dependency
-    _ftfy = None
+import ftfy as _ftfy  # repairs double-encoded UTF-8 ("Â®", "â€™") far better than rules
 
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _MULTI_NL = re.compile(r"\n\s*\n\s*(\n\s*)*")
-_TAG = re.compile(r"<[^>]{0,2000}>")
+# A tag starts with a letter, "/" or "!" and contains no "<": "<14 days" is text.
+_TAG = re.compile(r"<[/!]?[A-Za-z][^<>]{0,2000}>")
 _BLOCK_TAG = re.compile(
     r"</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|blockquote|dd|dt)\b[^>]*>", re.I
 )
@@ -34,7 +32,9 @@ def fix_mojibake(text: str) -> str:
     if not _MOJIBAKE_HINT.search(text):
         return text
     if _ftfy is not None:
-        return str(_ftfy.fix_text(text, normalization="NFC"))
+        # uncurl_quotes=False: repair encoding only, never change the characters
+        # a source printed (quotes must stay exact).
+        return str(_ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False))
     try:  # pragma: no cover - fallback
         return text.encode("cp1252").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):  # pragma: no cover
@@ -60,6 +60,7 @@ def html_to_text(fragment: str, *, unescape_times: int = 2) -> str:
         if "&lt;" in s or "&amp;" in s or "&gt;" in s or "&quot;" in s or "&#" in s:
             s = html.unescape(s)
     s = re.sub(r"<li\b[^>]*>", "\n- ", s, flags=re.I)
+    s = re.sub(r"</li\s*>", "", s, flags=re.I)
     s = _BLOCK_TAG.sub("\n", s)
     s = _TAG.sub("", s)
     s = html.unescape(s)

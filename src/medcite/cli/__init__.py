@@ -20,7 +20,7 @@ COMMANDS = [
     ("medcite.cli.corpus", "search"),
     ("medcite.cli.corpus", "doc"),
     ("medcite.cli.ask", "ask"),
-    ("medcite.cli.ask", "demo"),
+    ("medcite.cli.demo", "demo"),
     ("medcite.cli.serve", "serve"),
     ("medcite.cli.serve", "user"),
     ("medcite.cli.evaluate", "eval_cmd"),

@@ -39,24 +39,23 @@ def run_ingest(engine: Engine, paths: list[str], *, quiet: bool = False) -> Inge
         console=console, transient=False, disable=quiet,
     ) as progress:
         task = progress.add_task("ingest", total=total_files, docs=0, rate="0", name="")
-        state = {"docs": 0, "current": 0, "path": None}
+        done_before = 0  # documents of finished files
+        current: dict[Path, int] = {}
 
         def on_progress(path: Path, done_in_file: int) -> None:
-            if state["path"] != path:
-                state["path"], state["current"] = path, 0
-            state["docs"] = int(state["docs"]) + done_in_file - int(state["current"])
-            state["current"] = done_in_file
-            rate = int(state["docs"]) / max(time.perf_counter() - t0, 1e-6)
-            progress.update(task, docs=state["docs"], rate=f"{rate:,.0f}", name=path.name[:40])
+            current[path] = done_in_file
+            docs = done_before + done_in_file
+            rate = docs / max(time.perf_counter() - t0, 1e-6)
+            progress.update(task, docs=f"{docs:,}", rate=f"{rate:,.0f}", name=path.name[:40])
 
-        ingester = Ingester(engine.store, engine.backend, engine.settings.ingest, on_progress=on_progress)
-        orig = ingester.ingest_file
-
-        def counted(path: Path, rep: IngestReport, *, explicit: bool = True) -> None:
-            orig(path, rep, explicit=explicit)
+        def on_file_done(path: Path) -> None:
+            nonlocal done_before
+            done_before += current.pop(path, 0)
             progress.advance(task)
 
-        ingester.ingest_file = counted  # type: ignore[method-assign]
+        ingester = Ingester(
+            engine.store, engine.backend, engine.settings.ingest, on_progress=on_progress, on_file_done=on_file_done
+        )
         ingester.run(paths, report)
     return report
 
@@ -71,11 +70,16 @@ def print_report(report: IngestReport, console: Console) -> None:
         table.add_row(name, str(c.files), *(f"{getattr(c, k):,}" for k in COUNT_KEYS))
     console.print(table)
     for reason, n in report.skipped_reasons.most_common(10):
-        console.print(f"[yellow]skipped[/] {n} × {reason}")
-    for line in report.problems[:200]:
-        console.print("[red]error[/] " + line.replace("[", "\\["), highlight=False)
-    if len(report.problems) > 200:
-        console.print(f"… and {len(report.problems) - 200} more problems")
+        click.echo(f"skipped: {n} × {reason}", err=True)
+    for line in report.warnings[:100]:
+        click.echo(f"warning: {line}", err=True)
+    if len(report.warnings) > 100:
+        click.echo(f"warning: … and {len(report.warnings) - 100} more warnings", err=True)
+    # Problems go out as plain, unwrapped lines: one per problem, greppable.
+    for line in report.problems[:500]:
+        click.echo(f"error: {line}", err=True)
+    if len(report.problems) > 500:
+        click.echo(f"error: … and {len(report.problems) - 500} more problems", err=True)
 
 
 @click.command()

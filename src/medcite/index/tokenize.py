@@ -57,7 +57,8 @@ _stemmer = Stemmer.Stemmer("english")
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if any(ch in GREEK for ch in text):
-        text = "".join(f" {GREEK[ch]} " if ch in GREEK else ch for ch in text)
+        # No spaces around the name: "TNF-α" must tokenize like "TNF-alpha".
+        text = "".join(GREEK.get(ch, ch) for ch in text)
     text = text.lower()
     # Keep decimals together ("3.5" -> "3p5") so they do not collide with "35".
     return re.sub(r"(\d)\.(\d)", r"\1p\2", text)

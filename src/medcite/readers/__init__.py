@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medcite.readers.base import ReadError, Reader, ReaderError, read_head
+from medcite.readers.base import Reader, ReaderError, ReadError, read_head
 
 
 def _load_readers() -> list[Reader]:
@@ -59,6 +59,8 @@ def detect(path: Path) -> Reader:
     head = read_head(path)
     if not head.strip():
         raise ReaderError("empty file (only whitespace)")
+    if b"\x00" in head[:4096] and not head.startswith(b"%PDF"):
+        raise ReaderError("binary content (NUL bytes): not a document format medcite reads")
     for reader in readers():
         if reader.sniff(path, head):
             return reader

@@ -57,8 +57,10 @@ def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
                 return gz.read(n)
         with open(path, "rb") as fh:
             return fh.read(n)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ReaderError(f"cannot read: {exc}") from exc
+    except EOFError as exc:
+        raise ReaderError("truncated gzip: the compressed stream ends early; re-download the file") from exc
+    except (OSError, zlib.error) as exc:
+        raise ReaderError(f"corrupt gzip or unreadable file: {exc}") from exc
 
 
 def read_bytes(path: Path) -> bytes:

@@ -45,7 +45,13 @@ _ADMIN = re.compile(
     r"supporting information|abbreviations|data availability)\b",
     re.I,
 )
-_ADMIN_SEC_TYPES = {"supplementary-material", "COI-statement", "author-contributions", "funding", "data-availability"}
+_ADMIN_SEC_TYPES = {
+    "supplementary-material",
+    "COI-statement",
+    "author-contributions",
+    "funding",
+    "data-availability",
+}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DATE_PREFERENCE = ("epub", "ppub", "collection", "pub", "epub-ppub", "pmc-release")
 
@@ -228,7 +234,9 @@ class JATSReader:
         elif _local(root) == "pmc-articleset":
             articles = [a for a in root if _local(a) == "article"]
         else:
-            raise ReaderError(f"not JATS: root element is <{_local(root)}>, expected <article> or <pmc-articleset>")
+            raise ReaderError(
+                f"not JATS: root element is <{_local(root)}>, expected <article> or <pmc-articleset>"
+            )
         for n, article in enumerate(articles, start=1):
             try:
                 yield _build(article, path, n)

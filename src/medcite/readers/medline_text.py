@@ -170,7 +170,9 @@ class MedlineTextReader:
         text = decode_text(read_bytes(path), path)
         # Checked up front so that a wrong file fails at once, not record by record.
         if not re.search(r"^PMID- ?\d+", text, re.M):
-            raise ReaderError("no MEDLINE records: no 'PMID- <number>' line found; export PubMed results as MEDLINE")
+            raise ReaderError(
+                "no MEDLINE records: no 'PMID- <number>' line found; export PubMed results as MEDLINE"
+            )
         for n, fields in enumerate(parse_records(text), start=1):
             result = _build(fields, path)
             if isinstance(result, ReadError):

@@ -59,7 +59,7 @@ def first_tag(head: bytes) -> str | None:
     except etree.XMLSyntaxError:
         return None
     for _event, elem in parser.read_events():
-        tag = elem.tag
+        tag = getattr(elem, "tag", None)  # start events give elements; stubs allow tuples
         if isinstance(tag, str):
             return etree.QName(tag).localname
     return None

@@ -1,0 +1,5 @@
+"""``python -m medcite``."""
+
+from medcite.cli import main
+
+main()

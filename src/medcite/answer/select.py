@@ -1,0 +1,320 @@
+"""Sentence-level evidence selection: relevance, facet, redundancy.
+
+Every candidate sentence is scored by (a) how squarely it is about the focus
+(the focus or a synonym in the sentence beats a related condition, which
+beats a sentence that is only in a document about the focus), (b) whether it
+speaks to a facet the question asks, (c) its passage's BM25 score and (d)
+plain quality checks (fragments, boilerplate, symptom-frequency tables).
+Redundancy is removed with maximal marginal relevance (Carbonell &
+Goldstein, "The use of MMR, diversity-based reranking for reordering
+documents and producing summaries", SIGIR 1998), with token-set Jaccard
+similarity and a small penalty per already-covered facet so the article
+covers the facets instead of repeating the strongest one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from medcite.answer.retrieve import Candidate
+from medcite.index.tokenize import tokenize
+from medcite.model import Facet
+
+#: Sentence cues per facet (lower case); the first facet with the most hits wins.
+SENTENCE_FACETS: dict[Facet, re.Pattern[str]] = {
+    "definition": re.compile(
+        r"\b(is|are) (a|an|the) (common |chronic |rare |serious )?(condition|disease|disorder|term|"
+        r"group|type|form|state|problem)\b|\brefers? to\b|\bis defined as\b|\bdefinition\b|\bmeans? that\b|"
+        r"\b(occurs?|happens?) when\b|\bare (swollen|enlarged)\b"
+    ),
+    "causes": re.compile(
+        r"\b(caus\w*|due to|result(s|ing)? from|risk factors?|pathophysiolog\w*|etiolog\w*|mechanism\w*|"
+        r"genetic|valves? (are |is )?(weak|damaged|incompetent)|predispos\w*|lead(s)? to|associated with)\b"
+    ),
+    "symptoms": re.compile(
+        r"\b(symptom\w*|signs?|aching|heaviness|itch\w*|swelling|swollen|cramp\w*|pain(ful)?|discomfort|"
+        r"fatigue|bleeding|present with)\b"
+    ),
+    "diagnosis": re.compile(
+        r"\b(diagnos\w*|duplex|ultrasound|ultrasonograph\w*|imaging|plethysmograph\w*|venograph\w*|"
+        r"examination|evaluation|assess\w*|tests?|screen\w*|biopsy|ankle-brachial|classif\w*|"
+        r"reflux (time|duration)|outward flow|\d+ ?ms\b)"
+    ),
+    "treatment": re.compile(
+        r"\b(treat\w*|therap\w*|offer|manag\w*|ablation|sclerotherapy|compression|hosiery|stockings?|"
+        r"bandag\w*|surg\w*|stripping|ligation|phlebectomy|dressings?|antibiotics?|medications?|drugs?|"
+        r"intervention\w*|elevat\w*|exercise|procedures?|laser|radiofrequency)\b"
+    ),
+    "prognosis": re.compile(r"\b(prognos\w*|outlook|surviv\w*|mortality|recurr\w*|progress\w*|complications?)\b"),
+    "prevention": re.compile(r"\b(prevent\w*|prophyla\w*|avoid\w*|reduce (your|the) risk)\b"),
+    "dosing": re.compile(r"\b\d+(\.\d+)? ?(mg|mcg|g|ml|units?|iu)\b|\bdos(e|es|ing|age)\b|\b(once|twice) daily\b"),
+}
+
+#: MedQuAD question types and common headings -> facet.
+LABEL_FACETS: dict[str, Facet] = {
+    "information": "definition", "causes": "causes", "symptoms": "symptoms", "exams and tests": "diagnosis",
+    "treatment": "treatment", "outlook": "prognosis", "prevention": "prevention", "susceptibility": "causes",
+    "inheritance": "causes", "genetic changes": "causes", "complications": "prognosis", "stages": "diagnosis",
+    "frequency": "other", "considerations": "other", "research": "other", "support groups": "other",
+}
+_HEADING_FACETS: list[tuple[re.Pattern[str], Facet]] = [
+    (re.compile(r"defin|what is|what are", re.I), "definition"),
+    (re.compile(r"patholog|caus|etiolog|risk", re.I), "causes"),
+    (re.compile(r"symptom|sign", re.I), "symptoms"),
+    (re.compile(r"diagnos|assess|evaluat|exam|test|imaging|screen", re.I), "diagnosis"),
+    (re.compile(r"treat|therap|manag|care|interven|surg|ablation|compress", re.I), "treatment"),
+    (re.compile(r"prognos|outlook|follow", re.I), "prognosis"),
+    (re.compile(r"prevent|prophyla", re.I), "prevention"),
+]
+
+#: Text that is about the document, not the medicine.
+_BOILERPLATE = re.compile(
+    r"refer to the (original|full)|see the .{0,60}(section|field|version)|national guideline clearinghouse|"
+    r"\bNGC\b|guideline development group|this guideline|these guidelines|the guideline developers?|"
+    r"this summary|full version|available (from|at) the|web site|website|www\.|https?://|copyright|"
+    r"click here|for more information|go to the|\breferences\]|\bet al\b|definitions? of the strength|"
+    r"recommendation grades?|levels? of evidence\b.{0,20}(are|is) (defined|provided)|espa[nñ]ol|"
+    r"^\s*(note|notes|abbreviations?)\s*:|^\W*(grade|level of evidence|best practice|strength of)\b[^.]{0,60}\]?\s*$",
+    re.I,
+)
+#: NGC summary sections that describe the guideline, not the disease.
+_META_HEADINGS = re.compile(
+    r"methods|type of evidence|qualifying|implementation|financial|disclos|availability|copyright|"
+    r"source\(s\)|adaptation|date released|guideline (status|developer|committee|endorser)|composition|"
+    r"bibliographic|target population|intended users|major outcomes|scope|objective|clinical algorithm|"
+    r"description of|rating scheme|cost analysis|pilot|patient resources|companion|ngc status|"
+    r"institute of medicine|identifying information|interventions and practices|footnotes|definitions",
+    re.I,
+)
+#: Abstract sections: results and conclusions answer, methods describe.
+_LABEL_WEIGHT: dict[str, float] = {
+    "RESULTS": 1.1, "CONCLUSIONS": 1.2, "CONCLUSION": 1.2, "FINDINGS": 1.1, "INTERPRETATION": 1.1,
+    "METHODS": 0.75, "DESIGN": 0.7, "SETTING": 0.7, "PATIENTS": 0.75, "SUBJECTS": 0.75, "OBJECTIVE": 0.8,
+    "OBJECTIVES": 0.8, "BACKGROUND": 0.9, "INTRODUCTION": 0.9,
+}
+_PERCENT_TABLE = re.compile(r"\d+%")
+_DEF_START = re.compile(r"^\W*([\w' -]{2,60}?)\s*(\([^)]*\)\s*)?(,[^,]{2,60},\s*)?(is|are|refers to|means)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class FocusTerms:
+    """Stemmed token sets: the focus with its synonyms, related conditions, qualifiers."""
+
+    focus: tuple[frozenset[str], ...]
+    related: tuple[frozenset[str], ...]
+    qualifiers: tuple[frozenset[str], ...]
+    long_focus: bool
+    #: Distinctive single tokens of the focus and synonyms ("reflux").
+    focus_tokens: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, focus: Sequence[str], related: Sequence[str], qualifiers: Sequence[str]) -> FocusTerms:
+        def sets(terms: Sequence[str]) -> tuple[frozenset[str], ...]:
+            return tuple(s for s in (frozenset(tokenize(t)) for t in terms) if s)
+
+        f = sets(focus)
+        rel = sets(related)
+        # Tokens shared with a related condition name ("venous") say nothing.
+        common = frozenset().union(*rel) if rel else frozenset()
+        ft = frozenset().union(*f) - common if f else frozenset()
+        return cls(f, rel, sets(qualifiers), bool(f) and len(f[0]) > 3, ft)
+
+
+def classify(text: str, heading: str = "", label: str | None = None) -> Facet:
+    """The facet a sentence speaks to: its own cue words, then its section's label/heading."""
+    low = text.lower()
+    counts = {f: len(rx.findall(low)) for f, rx in SENTENCE_FACETS.items()}
+    best = max(counts.items(), key=lambda kv: kv[1])
+    if best[1] > 0:
+        # Ties go to the section's facet when it is one of the tied ones.
+        tied = [f for f, n in counts.items() if n == best[1]]
+        sec = section_facet(heading, label)
+        return sec if sec in tied else tied[0]
+    return section_facet(heading, label)
+
+
+def section_facet(heading: str, label: str | None) -> Facet:
+    if label and label.lower() in LABEL_FACETS:
+        return LABEL_FACETS[label.lower()]
+    for rx, f in _HEADING_FACETS:
+        if rx.search(heading):
+            return f
+    return "other"
+
+
+def coverage(needles: Iterable[frozenset[str]], hay: set[str]) -> float:
+    """Best fraction of one needle's tokens found in ``hay``."""
+    return max((len(n & hay) / len(n) for n in needles), default=0.0)
+
+
+def phrase_in(seq: Sequence[str], phrase: frozenset[str], slack: int = 2) -> bool:
+    """All tokens of ``phrase`` within a window of ``len(phrase) + slack`` tokens of ``seq``.
+
+    Proximity, not bag-of-words: "chronic kidney disease ... central venous"
+    must not count as "chronic venous disease".
+
+    >>> phrase_in(["chronic", "venous", "insuffici"], frozenset({"venous", "insuffici"}))
+    True
+    >>> phrase_in(["chronic", "kidney", "diseas", "central", "venous"], frozenset({"chronic", "venous", "diseas"}))
+    False
+    """
+    if not phrase or not phrase <= set(seq):
+        return False
+    w = len(phrase) + slack
+    return any(phrase <= set(seq[i:i + w]) for i in range(max(1, len(seq) - w + 1)))
+
+
+def matches(seq: Sequence[str], phrases: Iterable[frozenset[str]]) -> bool:
+    return any(phrase_in(seq, p) for p in phrases)
+
+
+def is_definition(text: str, terms: FocusTerms) -> bool:
+    """A sentence of the form "<focus or synonym or related> is/are/refers to ..."."""
+    m = _DEF_START.match(text)
+    if not m:
+        return False
+    subject = set(tokenize(m.group(1)))
+    return coverage(terms.focus, subject) == 1.0 or coverage(terms.related, subject) == 1.0
+
+
+def quality(c: Candidate) -> float:
+    """A multiplier in [0, 1]: 0 drops the sentence."""
+    t = c.text
+    words = len(t.split())
+    if words < 5 or _BOILERPLATE.search(t) or len(_PERCENT_TABLE.findall(t)) >= 4:
+        return 0.0
+    if c.source_kind == "guideline" and c.field != "recommendation" and _META_HEADINGS.search(c.heading or ""):
+        return 0.0
+    q = 1.0
+    if not (t[0].isupper() or t[0].isdigit() or t[0] in "-•(\"'"):
+        q *= 0.6  # a fragment continuing the previous sentence
+    if words > 110:
+        q *= 0.6
+    elif words > 55:
+        q *= 0.85  # long multi-clause recommendations read badly as summary statements
+    if not t.rstrip().endswith((".", ":", ")", "]", "!", "?")) and "\n" not in t:
+        q *= 0.7  # a heading or table cell rather than a sentence
+    if t.rstrip().endswith("?"):
+        q *= 0.3  # a question (MedQuAD titles, headings) answers nothing
+    return q
+
+
+def score_candidates(
+    cands: list[Candidate],
+    terms: FocusTerms,
+    facets: Sequence[Facet],
+    doc_about: dict[str, float],
+    *,
+    is_definition_q: bool,
+) -> list[Candidate]:
+    """Score, classify and filter ``cands`` in place; returns the survivors.
+
+    Parameters
+    ----------
+    doc_about
+        Per document, how squarely it is about the focus from its title and
+        condition metadata (1 focus/synonym, 0.6 related, 0 neither).
+    """
+    if not cands:
+        return []
+    top = max(c.passage_score for c in cands) or 1.0
+    wanted = set(facets)
+    if is_definition_q:
+        # A good "what is" article also covers causes, diagnosis and treatment.
+        wanted |= {"definition", "causes", "diagnosis", "treatment"}
+    out: list[Candidate] = []
+    for c in cands:
+        q = quality(c)
+        if q == 0.0:
+            continue
+        seq = tokenize(c.text)
+        toks = set(seq)
+        hseq = tokenize(c.heading or "")
+        c.tokens = toks
+        if terms.qualifiers and coverage(terms.qualifiers, toks | set(hseq)) < 1.0:
+            continue  # a follow-up's qualifier ("pregnancy") must be in the evidence
+        about = doc_about.get(c.doc_id, 0.0)
+        if terms.long_focus:
+            # Research-style question: share of its content words in the sentence.
+            fcov = coverage(terms.focus, toks)
+            rel = fcov if fcov >= 0.5 else 0.0
+            c.match = "focus" if rel else ""
+            if not rel:
+                continue
+        elif matches(seq, terms.focus):
+            rel, c.match = 1.0, "focus"
+        elif matches(seq, terms.related):
+            rel, c.match = 0.6, "related"
+        elif matches(hseq, terms.focus) or about >= 1.0:
+            rel, c.match = 0.45, "document"
+        elif about > 0 or matches(hseq, terms.related):
+            rel, c.match = 0.3, "related-document"
+        else:
+            continue
+        if c.match in ("related", "document", "related-document") and toks & terms.focus_tokens:
+            rel += 0.15  # e.g. "reflux" in a venous-ulcer recommendation
+        # A sentence naming the focus inside a document about something else
+        # (a sickle-cell guideline listing venous insufficiency) is weaker.
+        rel *= 1.0 if about >= 1.0 else 0.9 if about > 0 else 0.6
+        if c.source_kind == "research":
+            if c.match not in ("focus", "related"):
+                continue  # a study sentence must itself name the focus or a related condition
+            rel *= _LABEL_WEIGHT.get((c.label or c.heading or "").upper(), 1.0)
+        c.facet = classify(c.text, c.heading, c.label)
+        if is_definition(c.text, terms):
+            c.facet = "definition"
+        fscore = 0.0
+        if c.facet in wanted:
+            fscore = 0.3 + (0.3 if c.facet == "definition" and is_definition_q else 0.0)
+        elif facets and c.facet != "other":
+            fscore = 0.05
+        bonus = 0.1 if c.field == "recommendation" else 0.0
+        if c.grade or c.level:
+            bonus += 0.05
+        # Multiplicative: facet fit and BM25 rank order sentences of equal
+        # relevance but never lift an off-focus sentence over an on-focus one.
+        c.score = q * rel * (1.0 + fscore + bonus + 0.3 * c.passage_score / top)
+        out.append(c)
+    return out
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def mmr(
+    cands: Sequence[Candidate], k: int, *, lam: float = 0.7, per_doc: int = 4, facet_penalty: float = 0.08,
+    max_sim: float = 0.6,
+) -> list[Candidate]:
+    """Maximal marginal relevance (Carbonell & Goldstein 1998) over candidates.
+
+    Each step picks ``argmax lam * score - (1 - lam) * max_sim_to_selected
+    - facet_penalty * times_facet_already_chosen``; near-duplicates (Jaccard
+    above ``max_sim``) and more than ``per_doc`` sentences of one document
+    are never chosen.
+    """
+    pool = sorted(cands, key=lambda c: -c.score)[: max(60, 4 * k)]
+    chosen: list[Candidate] = []
+    per: Counter[str] = Counter()
+    fac: Counter[str] = Counter()
+    while pool and len(chosen) < k:
+        best_i, best_v = -1, float("-inf")
+        for i, c in enumerate(pool):
+            if per[c.doc_id] >= per_doc:
+                continue
+            sim = max((jaccard(c.tokens, s.tokens) for s in chosen), default=0.0)
+            if sim > max_sim:
+                continue
+            v = lam * c.score - (1 - lam) * sim - facet_penalty * fac[c.facet]
+            if v > best_v:
+                best_i, best_v = i, v
+        if best_i < 0:
+            break
+        c = pool.pop(best_i)
+        chosen.append(c)
+        per[c.doc_id] += 1
+        fac[c.facet] += 1
+    return chosen

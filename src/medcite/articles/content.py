@@ -1,0 +1,151 @@
+"""Pure functions over article JSON (the :mod:`medcite.render.json` contract).
+
+Statements are addressed by a section path (``"1"`` is the second top-level
+section, ``"1.0"`` its first subsection) and an index within that section.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+#: Keys that change on every generation without changing what the article says.
+VOLATILE_KEYS = ("generated_at", "thread_id")
+
+MAX_STATEMENT_CHARS = 4000
+
+
+class EditError(ValueError):
+    """A statement edit that would break the article (unknown statement, bad citation)."""
+
+
+def content_hash(article: dict[str, Any]) -> str:
+    """A hash of what the article says; equal hash means regeneration changed nothing."""
+    stable = {k: v for k, v in article.items() if k not in VOLATILE_KEYS}
+    payload = json.dumps(stable, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def iter_statements(article: dict[str, Any]) -> Iterator[tuple[str, int, list[str], dict[str, Any]]]:
+    """``(section_path, index, title_trail, statement)`` for every statement, in reading order."""
+
+    def walk(sections: list[dict[str, Any]], prefix: str, trail: list[str]) -> Iterator[
+        tuple[str, int, list[str], dict[str, Any]]
+    ]:
+        for i, sec in enumerate(sections):
+            path = f"{prefix}{i}"
+            here = [*trail, str(sec.get("title", ""))]
+            for j, st in enumerate(sec.get("statements", [])):
+                yield path, j, here, st
+            yield from walk(sec.get("subsections", []), path + ".", here)
+
+    yield from walk(article.get("sections", []), "", [])
+
+
+def find_statement(article: dict[str, Any], section: str, statement: int) -> dict[str, Any]:
+    """The statement object at ``section``/``statement`` (raises :class:`EditError`)."""
+    try:
+        parts = [int(p) for p in section.split(".")]
+    except ValueError as exc:
+        raise EditError(f"bad section path {section!r}; use e.g. '0' or '1.2'") from exc
+    secs: list[dict[str, Any]] = article.get("sections", [])
+    node: dict[str, Any] | None = None
+    for p in parts:
+        if p < 0 or p >= len(secs):
+            raise EditError(f"no section {section!r}")
+        node = secs[p]
+        secs = node.get("subsections", [])
+    assert node is not None
+    stmts = node.get("statements", [])
+    if statement < 0 or statement >= len(stmts):
+        raise EditError(f"section {section!r} has no statement {statement}")
+    stmt: dict[str, Any] = stmts[statement]  # the live object: apply_edit edits its own copy
+    return stmt
+
+
+def apply_edit(
+    article: dict[str, Any], section: str, statement: int, text: str, citations: list[int] | None = None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A copy of ``article`` with one statement's text (and optionally citations) replaced.
+
+    The citations must stay valid: every number must name a reference of the
+    article *and* one of the statement's own evidence quotes, so an editor can
+    reword or drop a citation but never attach a source that does not say it.
+    A statement in an evidence section may not lose all its citations.
+
+    Returns
+    -------
+    (new_article, before, after)
+        ``before``/``after`` are the statement objects, for the audit log.
+    """
+    text = " ".join(text.split())
+    if not text:
+        raise EditError("the statement text is empty")
+    if len(text) > MAX_STATEMENT_CHARS:
+        raise EditError(f"the statement is longer than {MAX_STATEMENT_CHARS} characters")
+    new = copy.deepcopy(article)
+    st = find_statement(new, section, statement)
+    before = copy.deepcopy(st)
+    if citations is not None:
+        refs = {int(r["n"]) for r in new.get("references", [])}
+        quoted = {int(q["ref"]) for q in st.get("evidence", [])}
+        bad = [c for c in citations if c not in refs or c not in quoted]
+        if bad:
+            raise EditError(
+                f"citation(s) {bad} are not evidence for this statement; allowed: {sorted(quoted & refs)}"
+            )
+        if before.get("citations") and not citations:
+            raise EditError("a cited statement must keep at least one citation")
+        st["citations"] = list(dict.fromkeys(citations))
+    st["text"] = text
+    st["edited"] = True
+    return new, before, copy.deepcopy(st)
+
+
+def validate_citations(article: dict[str, Any]) -> list[str]:
+    """Problems with the article's citations (empty when every citation resolves)."""
+    refs = {int(r["n"]) for r in article.get("references", [])}
+    problems: list[str] = []
+    for path, j, _trail, st in iter_statements(article):
+        for c in st.get("citations", []):
+            if c not in refs:
+                problems.append(f"section {path} statement {j}: citation {c} has no reference")
+        for q in st.get("evidence", []):
+            if int(q["ref"]) not in refs:
+                problems.append(f"section {path} statement {j}: evidence ref {q['ref']} has no reference")
+    return problems
+
+
+@dataclass(slots=True)
+class DiffLine:
+    op: str  # "equal" | "insert" | "delete"
+    text: str
+
+
+def statement_lines(article: dict[str, Any]) -> list[str]:
+    """The article as one line per statement, prefixed with its section trail."""
+    lines = []
+    for _path, _j, trail, st in iter_statements(article):
+        cites = ", ".join(str(c) for c in st.get("citations", []))
+        lines.append(f"{' › '.join(trail)}: {st.get('text', '')}" + (f" [{cites}]" if cites else ""))
+    for r in article.get("references", []):
+        lines.append(f"Reference {r.get('n')}: {r.get('title', '')} ({r.get('doc_id', '')})")
+    return lines
+
+
+def diff_articles(old: dict[str, Any], new: dict[str, Any]) -> list[DiffLine]:
+    """A statement-level diff (difflib's Ratcliff/Obershelp matching over statement lines)."""
+    a, b = statement_lines(old), statement_lines(new)
+    out: list[DiffLine] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.extend(DiffLine("equal", t) for t in a[i1:i2])
+        else:
+            out.extend(DiffLine("delete", t) for t in a[i1:i2])
+            out.extend(DiffLine("insert", t) for t in b[j1:j2])
+    return out

@@ -1,0 +1,5 @@
+"""``python -m medcite.cli``."""
+
+from medcite.cli import main
+
+main()

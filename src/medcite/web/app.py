@@ -1,0 +1,127 @@
+"""The ASGI application: :func:`create_app` wires settings, stores, routes and error handling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from medcite import __version__
+from medcite.articles.accounts import AccountError, Accounts
+from medcite.articles.content import EditError
+from medcite.articles.db import ArticleDB, ArticleNotFound, ReviewConflict
+from medcite.articles.service import ArticleService
+from medcite.engine import Engine
+from medcite.model import Article, Audience
+from medcite.store.db import DocumentNotFound
+from medcite.web import api, pages
+from medcite.web.deps import AppState, human_date
+from medcite.web.errors import ApiError
+from medcite.web.security import BodyLimit, SecurityHeaders, TokenBucket
+from medcite.web.settings import WebSettings
+
+HERE = Path(__file__).parent
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, err: ApiError) -> Response:
+    if _is_api(request):
+        return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
+    st: AppState = request.app.state.medcite
+    return st.templates.TemplateResponse(
+        request, "error.html", {"status": err.status, "message": err.message, **pages.chrome(request)},
+        status_code=err.status, headers=err.headers,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return _error_response(request, exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return _error_response(request, ApiError(exc.status_code, str(exc.detail), headers=dict(exc.headers or {})))
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else str(e.get("msg", "invalid")))
+        return _error_response(request, ApiError(422, "; ".join(parts) or "invalid request"))
+
+    def mapped(status: int) -> Any:
+        async def handler(request: Request, exc: Exception) -> Response:
+            return _error_response(request, ApiError(status, str(exc)))
+        return handler
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(ArticleNotFound, mapped(404))
+    app.add_exception_handler(DocumentNotFound, mapped(404))
+    app.add_exception_handler(ReviewConflict, mapped(409))
+    app.add_exception_handler(EditError, mapped(422))
+    app.add_exception_handler(AccountError, mapped(400))
+
+
+def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
+    """The medcite web app over the store and article database of ``ws.settings.home``.
+
+    Parameters
+    ----------
+    ws
+        Typed web settings (built by ``medcite serve`` from flags/environment).
+    engine
+        An open engine to share (tests); by default one is opened over the
+        existing store (which must exist: ingest first).
+    """
+    engine = engine or Engine(ws.settings, must_exist=True)
+    db = ArticleDB(ws.articles_path)
+
+    def answer(question: str, audience: Audience, thread: str | None) -> Article:
+        return engine.ask(question, audience=audience, thread=thread)
+
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["human_date"] = human_date
+    templates.env.globals["version"] = __version__
+    st = AppState(
+        ws=ws, engine=engine, db=db, accounts=Accounts(db), service=ArticleService(db, answer),
+        limiter=TokenBucket(ws.ask_rate_per_minute, ws.ask_burst), csrf_secret=db.secret("csrf"),
+        templates=templates,
+    )
+    app = FastAPI(
+        title="medcite", version=__version__,
+        description="Cited, guideline-first answers from a local medical corpus. "
+        "Errors: `{\"error\": {\"status\", \"code\", \"message\"}}`.",
+        openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,  # the CDN-based UIs are off
+    )
+    app.state.medcite = st
+    app.state.session_ttl = timedelta(hours=ws.session_hours)
+    _install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs(request: Request) -> Response:
+        return templates.TemplateResponse(request, "api_docs.html", {"spec": app.openapi(), **pages.chrome(request)})
+
+    app.add_middleware(BodyLimit, limit=ws.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

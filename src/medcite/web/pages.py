@@ -1,0 +1,384 @@
+"""Server-rendered pages: home, article, library, policy, source documents, review, login.
+
+Every form posts a CSRF token (:func:`medcite.web.security.csrf_token`);
+pages work without JavaScript, which only adds citation popovers and
+auto-submitting the audience choice.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from medcite.articles.accounts import User
+from medcite.articles.content import diff_articles, iter_statements
+from medcite.articles.db import ArticleRow, VariantRow
+from medcite.articles.service import AUDIENCE_CHOICES, CHOICE_LABELS, to_audience
+from medcite.articles.workflow import STATUS_LABELS, STATUSES, TRANSITIONS, parse_status, step_states
+from medcite.model import Audience
+from medcite.render.html import SOURCE_KIND_LABELS, doi_url, pubmed_url, render_body, safe_url
+from medcite.render.json import article_from_dict
+from medcite.web.deps import (
+    AUDIENCE_COOKIE,
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    actor_name,
+    charge_ask,
+    generating,
+    session_user,
+    state,
+)
+from medcite.web.errors import ApiError
+from medcite.web.markdown import render_markdown
+from medcite.web.security import csrf_ok, csrf_token, new_csrf_cookie
+
+router = APIRouter(include_in_schema=False)
+
+Csrf = Annotated[str, Form()]
+YEAR = 365 * 24 * 3600
+
+
+def _cookie_secure(request: Request) -> bool:
+    return state(request).ws.secure_cookies
+
+
+def chrome(request: Request) -> dict[str, Any]:
+    """What every page template needs: the user, the CSRF token, the site name."""
+    cookie = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not cookie:
+        cookie = new_csrf_cookie()
+        request.state.new_csrf = cookie
+    st = state(request)
+    return {
+        "user": session_user(request),
+        "csrf": csrf_token(st.csrf_secret, cookie, request.cookies.get(SESSION_COOKIE)),
+        "site_name": st.ws.site_name,
+        "path": request.url.path,
+    }
+
+
+def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> Response:
+    st = state(request)
+    resp = st.templates.TemplateResponse(request, name, {**chrome(request), **ctx}, status_code=status)
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        resp.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_cookie_secure(request), path="/")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def check_csrf(request: Request, token: str) -> None:
+    st = state(request)
+    if not csrf_ok(st.csrf_secret, request.cookies.get(CSRF_COOKIE), request.cookies.get(SESSION_COOKIE), token):
+        raise ApiError(403, "This form has expired or came from another site. Reload the page and try again.")
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are redirect targets (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def require_reviewer(request: Request) -> User:
+    user = session_user(request)
+    if user is None:
+        raise ApiError(401, "Please log in as a reviewer to do this.")
+    if not user.can_review:
+        raise ApiError(403, f"{user.name} is a {user.role}; this needs a reviewer or admin account.")
+    return user
+
+
+def chosen(request: Request) -> str | None:
+    who = request.cookies.get(AUDIENCE_COOKIE)
+    return who if who in AUDIENCE_CHOICES else None
+
+
+# -- home, ask ----------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    db = state(request).db
+    return page(request, "home.html", {
+        "approved": db.list_articles(status="approved", limit=8),
+        "pending": [a for a in db.list_articles(limit=16) if a.status != "approved"][:8],
+        "choices": CHOICE_LABELS, "who": chosen(request) or "healthcare-professional",
+    })
+
+
+@router.post("/ask")
+def ask_form(request: Request, csrf: Csrf, question: Annotated[str, Form(max_length=500)],
+             who: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    question = " ".join(question.split())
+    if len(question) < 3:
+        raise ApiError(422, "Please type a question (at least 3 characters).")
+    st = state(request)
+    audience = to_audience(who or chosen(request))
+    hit = st.service.lookup(question, audience)
+    if hit is None:
+        charge_ask(request)
+        hit = generating(lambda: st.service.ask(question, audience, actor=actor_name(session_user(request), request)))
+    resp = redirect(f"/articles/{hit.article.slug}")
+    if who in AUDIENCE_CHOICES:
+        resp.set_cookie(AUDIENCE_COOKIE, who, max_age=YEAR, httponly=True, samesite="lax",
+                        secure=_cookie_secure(request))
+    return resp
+
+
+# -- article ------------------------------------------------------------------
+def _variant_for_page(request: Request, art: ArticleRow, audience: Audience, version: int | None) -> VariantRow:
+    st = state(request)
+    latest = st.db.latest_version(art.id)
+    v = latest if version is None or not 1 <= version <= latest else version
+    var = st.db.variant(art.id, v, audience)
+    if var is not None:
+        return var
+    if v == latest:
+        charge_ask(request)
+        return generating(lambda: st.service.variant(art, audience, actor=actor_name(session_user(request),
+                                                                                       request))).variant
+    others = [x for x in st.db.versions(art.id) if x.version == v]
+    if not others:
+        raise ApiError(404, f"no version {v}")
+    return others[0]
+
+
+@router.get("/articles/{slug}", response_class=HTMLResponse)
+def article_page(request: Request, slug: str,
+                 version: Annotated[int | None, Query(ge=1)] = None,
+                 audience: Annotated[str | None, Query()] = None) -> Response:
+    st = state(request)
+    art = st.db.get(slug)
+    who = audience if audience in AUDIENCE_CHOICES or audience in ("clinician", "patient") else chosen(request)
+    aud = to_audience(who, art.audience)  # type: ignore[arg-type]
+    var = _variant_for_page(request, art, aud, version)
+    article = article_from_dict(var.content)
+    latest = st.db.latest_version(art.id)
+    who_shown = who if who in AUDIENCE_CHOICES and AUDIENCE_CHOICES[who] == var.audience else (
+        "healthcare-professional" if var.audience == "clinician" else "patient")
+    user = session_user(request)
+    return page(request, "article.html", {
+        "art": art, "var": var, "article": article, "body": render_body(article),
+        "steps": step_states(var.status), "status_label": STATUS_LABELS[var.status],
+        "approved": var.status == "approved", "latest": latest, "is_latest": var.version == latest,
+        "parent": st.db.get_by_id(art.parent_id) if art.parent_id else None,
+        "children": st.db.children(art.id), "choices": CHOICE_LABELS, "who": who_shown,
+        "actions": sorted(TRANSITIONS.get(var.status, ())) if user and user.can_review else [],
+        "labels": STATUS_LABELS,
+        "versions": sorted({v.version for v in st.db.versions(art.id)}),
+    })
+
+
+@router.post("/preferences/audience")
+def set_audience(request: Request, csrf: Csrf, who: Annotated[str, Form()],
+                 next: Annotated[str, Form()] = "/") -> Response:
+    check_csrf(request, csrf)
+    if who not in AUDIENCE_CHOICES:
+        raise ApiError(422, "Unknown choice.")
+    resp = redirect(local_path(next))
+    resp.set_cookie(AUDIENCE_COOKIE, who, max_age=YEAR, httponly=True, samesite="lax", secure=_cookie_secure(request))
+    return resp
+
+
+@router.post("/articles/{slug}/follow-up")
+def follow_up_form(request: Request, slug: str, csrf: Csrf, question: Annotated[str, Form(max_length=500)],
+                   audience: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    question = " ".join(question.split())
+    if len(question) < 3:
+        raise ApiError(422, "Please type a follow-up question.")
+    st = state(request)
+    parent = st.db.get(slug)
+    aud = to_audience(audience or chosen(request), parent.audience)  # type: ignore[arg-type]
+    hit = st.service.lookup(question, aud, parent.id)
+    if hit is None:
+        charge_ask(request)
+        hit = generating(lambda: st.service.follow_up(slug, question, aud,
+                                                      actor=actor_name(session_user(request), request)))
+    return redirect(f"/articles/{hit.article.slug}")
+
+
+# -- library, policy, documents -------------------------------------------
+@router.get("/library", response_class=HTMLResponse)
+def library(request: Request, q: Annotated[str, Query(max_length=200)] = "",
+            page_no: Annotated[int, Query(alias="page", ge=1, le=1000)] = 1) -> Response:
+    per = 20
+    rows = state(request).db.list_articles(status="approved", q=q or None, limit=per + 1, offset=(page_no - 1) * per)
+    return page(request, "library.html", {"rows": rows[:per], "q": q, "page_no": page_no, "more": len(rows) > per})
+
+
+@router.get("/editorial-policy", response_class=HTMLResponse)
+def editorial_policy(request: Request) -> Response:
+    path = state(request).ws.resolved_policy()
+    return page(request, "policy.html", {"policy": render_markdown(path.read_text(encoding="utf-8"))})
+
+
+@router.get("/documents/{doc_id:path}", response_class=HTMLResponse)
+def document_page(request: Request, doc_id: str, start: Annotated[int | None, Query(ge=0)] = None,
+                  end: Annotated[int | None, Query(ge=0)] = None) -> Response:
+    d = state(request).engine.store.get_document(doc_id)
+    text = d.text
+    if start is not None and end is not None and not (start < end <= len(text)):
+        raise ApiError(422, f"start/end must satisfy 0 <= start < end <= {len(text)}")
+    pieces = (text[:start], text[start:end], text[end:]) if start is not None and end is not None else (text, "", "")
+    byline = d.developer or (", ".join(d.authors[:6]) + (" et al." if len(d.authors) > 6 else ""))
+    links = [(label, url) for label, url in (("PubMed", pubmed_url(d.pmid)), ("DOI", doi_url(d.doi)),
+                                             ("Original", safe_url(d.url))) if url]
+    return page(request, "document.html", {
+        "doc": d, "before": pieces[0], "quote": pieces[1], "after": pieces[2], "byline": byline,
+        "kind": SOURCE_KIND_LABELS.get(d.source_kind, d.source_kind), "links": links,
+    })
+
+
+# -- review --------------------------------------------------------------------
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(request: Request, status: Annotated[str, Query()] = "submitted") -> Response:
+    if session_user(request) is None:
+        return redirect("/login?next=" + quote(str(request.url.path) + "?" + request.url.query))
+    require_reviewer(request)
+    try:
+        st_ = parse_status(status)
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from exc
+    rows = state(request).db.list_articles(status=st_, limit=200)
+    return page(request, "queue.html", {"rows": rows, "status": st_, "statuses": STATUSES, "labels": STATUS_LABELS})
+
+
+@router.get("/articles/{slug}/review", response_class=HTMLResponse)
+def review_page(request: Request, slug: str, audience: Annotated[str | None, Query()] = None) -> Response:
+    if session_user(request) is None:
+        return redirect("/login?next=" + quote(f"/articles/{slug}/review"))
+    require_reviewer(request)
+    st = state(request)
+    art = st.db.get(slug)
+    var = _variant_for_page(request, art, to_audience(audience, art.audience), None)  # type: ignore[arg-type]
+    rows = [{"section": p, "statement": j, "trail": " › ".join(t), "text": s["text"],
+             "citations": s.get("citations", []), "edited": s.get("edited", False),
+             "quotes": s.get("evidence", [])}
+            for p, j, t, s in iter_statements(var.content)]
+    return page(request, "review.html", {
+        "art": art, "var": var, "rows": rows, "comments": st.db.comments(var.id), "edits": st.db.edits(var.id),
+        "audit": st.db.audit_log(obj_prefix=f"article:{art.slug}", limit=50),
+        "actions": sorted(TRANSITIONS.get(var.status, ())), "labels": STATUS_LABELS,
+        "versions": sorted({v.version for v in st.db.versions(art.id)}),
+    })
+
+
+def _back(slug: str, audience: str) -> str:
+    return f"/articles/{slug}" + (f"?audience={audience}" if audience in ("clinician", "patient") else "")
+
+
+def _current_variant(request: Request, slug: str, audience: str) -> tuple[ArticleRow, VariantRow]:
+    st = state(request)
+    art = st.db.get(slug)
+    var = st.db.variant(art.id, st.db.latest_version(art.id), audience if audience in ("clinician", "patient")
+                        else art.audience)
+    if var is None:
+        raise ApiError(404, f"{slug} has no {audience} version yet")
+    return art, var
+
+
+@router.post("/articles/{slug}/review")
+def review_action(request: Request, slug: str, csrf: Csrf, status: Annotated[str, Form()],
+                  comment: Annotated[str, Form(max_length=4000)] = "", audience: Annotated[str, Form()] = "",
+                  back: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    user = require_reviewer(request)
+    art, var = _current_variant(request, slug, audience)
+    try:
+        target = parse_status(status)
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from exc
+    state(request).db.review(var.id, target, actor=user.name, comment=comment or None)
+    return redirect(local_path(back, _back(art.slug, var.audience)))
+
+
+@router.post("/articles/{slug}/comment")
+def comment_form(request: Request, slug: str, csrf: Csrf, body: Annotated[str, Form(max_length=4000)],
+                 section: Annotated[str, Form()] = "", statement: Annotated[str, Form()] = "",
+                 audience: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    user = require_reviewer(request)
+    art, var = _current_variant(request, slug, audience)
+    stmt = int(statement) if statement.isdigit() else None
+    state(request).db.comment(var.id, body, actor=user.name, section=section or None, statement=stmt)
+    return redirect(f"/articles/{art.slug}/review?audience={var.audience}")
+
+
+@router.post("/articles/{slug}/edit")
+def edit_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, Form(max_length=20)],
+              statement: Annotated[int, Form(ge=0)], text: Annotated[str, Form(max_length=4000)],
+              audience: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    user = require_reviewer(request)
+    art, var = _current_variant(request, slug, audience)
+    state(request).db.edit_statement(var.id, section, statement, text, actor=user.name)
+    return redirect(f"/articles/{art.slug}/review?audience={var.audience}")
+
+
+@router.post("/articles/{slug}/regenerate")
+def regenerate(request: Request, slug: str, csrf: Csrf, audience: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    user = require_reviewer(request)
+    st = state(request)
+    art = st.db.get(slug)
+    aud = to_audience(audience, art.audience)  # type: ignore[arg-type]
+    charge_ask(request)
+    parent = st.db.get_by_id(art.parent_id) if art.parent_id else None
+    generating(lambda: st.service.ask(art.question, aud, actor=user.name, regenerate=True, parent=parent))
+    return redirect(_back(art.slug, aud))
+
+
+@router.get("/articles/{slug}/diff", response_class=HTMLResponse)
+def diff_page(request: Request, slug: str, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)],
+              audience: Annotated[str | None, Query()] = None) -> Response:
+    require_reviewer(request)
+    st = state(request)
+    art = st.db.get(slug)
+    aud = to_audience(audience, art.audience)  # type: ignore[arg-type]
+    va, vb = st.db.variant(art.id, a, aud), st.db.variant(art.id, b, aud)
+    if va is None or vb is None:
+        raise ApiError(404, f"versions {a} and {b} do not both have a {aud} version")
+    return page(request, "diff.html", {"art": art, "a": a, "b": b, "audience": aud,
+                                       "lines": diff_articles(va.content, vb.content)})
+
+
+# -- login ---------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return page(request, "login.html", {"next": local_path(next), "error": None})
+
+
+@router.post("/login")
+def login(request: Request, csrf: Csrf, name: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form()] = "/") -> Response:
+    check_csrf(request, csrf)
+    st = state(request)
+    user = st.accounts.authenticate(name, password)
+    if user is None:
+        st.db.audit(name, "login-failed", f"user:{name}", None, {"client": request.client.host if request.client
+                                                                  else None})
+        return page(request, "login.html", {"next": local_path(next), "error": "Wrong name or password."}, 401)
+    sid = st.accounts.new_session(user, request.app.state.session_ttl)
+    resp = redirect(local_path(next))
+    resp.set_cookie(SESSION_COOKIE, sid, max_age=int(request.app.state.session_ttl.total_seconds()), httponly=True,
+                    samesite="lax", secure=_cookie_secure(request), path="/")
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Csrf) -> Response:
+    check_csrf(request, csrf)
+    sid = request.cookies.get(SESSION_COOKIE)
+    if sid:
+        state(request).accounts.end_session(sid)
+    resp = redirect("/")
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
