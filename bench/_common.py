@@ -54,7 +54,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     s = sorted(values)
     if not s:
         return float("nan")
-    i = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    i = max(0, min(len(s) - 1, round(p / 100 * len(s) + 0.5) - 1))
     return s[i]
 
 

@@ -26,11 +26,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import docs_top, load_note, need_corpora, percentile, pubmedqa_items, recall_at, table  # noqa: E402
-
-from medcite.index.bm25s_backend import BM25sBackend  # noqa: E402
-from medcite.index.dense import DenseIndex, load_encoder, rrf  # noqa: E402
-from medcite.store.db import Store  # noqa: E402
+from _common import docs_top, load_note, need_corpora, percentile, pubmedqa_items, recall_at, table
+from medcite.index.bm25s_backend import BM25sBackend
+from medcite.index.dense import DenseIndex, load_encoder, rrf
+from medcite.store.db import Store
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
+from _common import (
     docs_top,
     load_note,
     mixed_queries,
@@ -42,13 +42,12 @@ from _common import (  # noqa: E402
     table,
     time_queries,
 )
-
-from medcite.index.bm25s_backend import BM25sBackend  # noqa: E402
-from medcite.index.fts5 import FTS5Backend  # noqa: E402
-from medcite.index.tantivy_backend import TantivyBackend  # noqa: E402
-from medcite.index.tokenize import tokenize  # noqa: E402
-from medcite.model import Passage  # noqa: E402
-from medcite.store.db import Store  # noqa: E402
+from medcite.index.bm25s_backend import BM25sBackend
+from medcite.index.fts5 import FTS5Backend
+from medcite.index.tantivy_backend import TantivyBackend
+from medcite.index.tokenize import tokenize
+from medcite.model import Passage
+from medcite.store.db import Store
 
 BATCH = 5000
 

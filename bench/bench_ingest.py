@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import dir_size, load_note, need_corpora, table  # noqa: E402
+from _common import dir_size, load_note, need_corpora, table
 
 
 def run_ingest(home: Path, corpora: Path) -> tuple[float, int, str]:

@@ -29,10 +29,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import dir_size, load_note, mixed_queries, need_corpora, percentile, rss_mb, table  # noqa: E402
-
-from medcite.model import SOURCE_KINDS, FieldName, Passage, SourceKind  # noqa: E402
-from medcite.store.db import Store  # noqa: E402
+from _common import dir_size, load_note, mixed_queries, need_corpora, percentile, rss_mb, table
+from medcite.model import SOURCE_KINDS, FieldName, Passage, SourceKind
+from medcite.store.db import Store
 
 BATCH = 10_000
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
+from _common import (
     docs_top,
     load_note,
     mixed_queries,
@@ -31,10 +31,9 @@ from _common import (  # noqa: E402
     table,
     time_queries,
 )
-from bench_engines import load_passages, rank_bm25_docs  # noqa: E402
-
-from medcite.engine import Engine  # noqa: E402
-from medcite.settings import Settings  # noqa: E402
+from bench_engines import load_passages, rank_bm25_docs
+from medcite.engine import Engine
+from medcite.settings import Settings
 
 
 def main() -> None:

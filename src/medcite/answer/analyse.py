@@ -43,14 +43,16 @@ _SCAFFOLD = [
     r"what is the (?:prognosis|outlook) (?:of|for)", r"how (?:can|do) (?:i|you|we) (?:prevent|avoid)",
     r"how (?:can|do|should) (?:i|you|we|doctors|clinicians)? ?(?:treat|manage|diagnose)",
     r"how is", r"how are", r"what causes", r"what is", r"what are", r"what does", r"what do",
-    r"how (?:do|can|should) (?:i|you|we)", r"how to", r"who gets", r"who is at risk (?:of|for)", r"tell me about", r"explain", r"define", r"can you explain",
+    r"how (?:do|can|should) (?:i|you|we)", r"how (?:can|do|does|should|might)", r"how to", r"who gets", r"who is at risk (?:of|for)", r"tell me about", r"explain", r"define", r"can you explain",
     r"is there a (?:cure|treatment) for", r"how to (?:treat|manage|diagnose|prevent)", r"information (?:on|about)",
     r"do", r"does", r"is", r"are", r"can", r"should",
 ]
 _SCAFFOLD_RE = re.compile(r"^(?:" + "|".join(_SCAFFOLD) + r")\b\s*", re.I)
 #: Trailing scaffolding ("... treated?", "... mean?").
 _TRAIL_RE = re.compile(
-    r"\s+(?:mean|treated|managed|diagnosed|prevented|caused|defined|cured|tested|detected)\s*$", re.I
+    r"\s+(?:(?:be|is|are|get|gets)\s+)?(?:mean|treated|managed|diagnosed|prevented|caused|defined|cured|tested|"
+    r"detected|avoided)\s*$",
+    re.I
 )
 _DEFINITION_RE = re.compile(
     r"^\s*(what\s+(is|are)\s+(\(are\)\s+)?(the\s+meaning\s+of|meant\s+by|the\s+definition\s+of|a\s+|an\s+)?"
@@ -99,6 +101,21 @@ CURATED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "kidney failure": (("renal failure", "chronic kidney disease"), ()),
     "bed sores": (("pressure ulcers", "pressure injury"), ()),
 }
+
+
+#: Anatomical context phrases and the words sources use for them, so "in the
+#: lower extremities" also accepts "legs" and "lower limb".
+CONTEXT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lower extremities": ("leg", "legs", "lower limb", "lower extremity", "calf", "ankle", "saphenous", "femoral"),
+    "lower extremity": ("leg", "legs", "lower limb", "calf", "ankle", "saphenous", "femoral"),
+    "legs": ("leg", "lower limb", "lower extremity"),
+    "upper extremities": ("arm", "arms", "upper limb"),
+}
+
+
+def context_variants(context: str) -> list[str]:
+    """The context phrase and the words sources use for it."""
+    return [context, *CONTEXT_SYNONYMS.get(context.lower(), ())]
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from medcite.answer import resolve_audience
-from medcite.answer.analyse import Analysis, analyse_question, corpus_synonyms
+from medcite.answer.analyse import Analysis, analyse_question, context_variants, corpus_synonyms
 from medcite.answer.followups import follow_ups
 from medcite.answer.levels import guideline_level, study_design
 from medcite.answer.retrieve import (
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 BUDGET: dict[str, int] = {"guideline": 12, "research": 6, "patient-info": 5}
 #: Below this best score a kind contributes nothing (weak matches are not padding).
 MIN_SCORE = 0.55
+#: Within a kind, sentences scoring below this share of the best are dropped.
+RELATIVE_FLOOR = 0.45
 
 
 def _json_list(value: object) -> list[str]:
@@ -202,8 +204,20 @@ def scored_candidates(
     cands = gather(conn, texts, groups, sweep(conn, swept))
     meta = _meta(conn, {c.doc_id for c in cands})
     terms = FocusTerms.build(focus_terms, an.related, q.qualifiers)
-    scored = score_candidates(cands, terms, q.facets, _doc_about(meta, terms), is_definition_q=q.is_definition)
+    off = _off_context(texts, an.context)
+    scored = score_candidates(
+        cands, terms, q.facets, _doc_about(meta, terms), is_definition_q=q.is_definition, off_context=off
+    )
     return scored, texts, meta
+
+
+def _off_context(texts: dict[str, str], context: Sequence[str]) -> frozenset[str]:
+    """Documents that mention none of the soft-context phrases (or their anatomical variants)."""
+    if not context:
+        return frozenset()
+    variants = [v for c in context for v in context_variants(c)]
+    rx = re.compile(r"\b(" + "|".join(re.escape(v) for v in variants) + r")\b", re.I)
+    return frozenset(d for d, t in texts.items() if not rx.search(t))
 
 
 def collect_evidence(conn: sqlite3.Connection, an: Analysis) -> EvidenceSet:
@@ -218,7 +232,9 @@ def collect_evidence(conn: sqlite3.Connection, an: Analysis) -> EvidenceSet:
         pool = [c for c in scored if c.source_kind == kind]
         if not pool or max(c.score for c in pool) < MIN_SCORE:
             continue
-        pool = [c for c in pool if c.score >= MIN_SCORE * 0.8]
+        best = max(c.score for c in pool)
+        # Relative floor: far weaker sentences are padding, not evidence.
+        pool = [c for c in pool if c.score >= max(MIN_SCORE * 0.8, RELATIVE_FLOOR * best)]
         by_kind[kind] = mmr(pool, budget[kind], per_doc=4 if kind == "guideline" else 2)
     direct = [c for cs in by_kind.values() for c in cs if c.match in ("focus", "related")]
     notes: list[str] = []

@@ -32,7 +32,8 @@ SENTENCE_FACETS: dict[Facet, re.Pattern[str]] = {
     ),
     "causes": re.compile(
         r"\b(caus\w*|due to|result(s|ing)? from|risk factors?|pathophysiolog\w*|etiolog\w*|mechanism\w*|"
-        r"genetic|valves? (are |is )?(weak|damaged|incompetent)|predispos\w*|lead(s)? to|associated with)\b"
+        r"genetic|valves? (are |is )?(weak|damaged|incompetent)|predispos\w*|lead(s)? to|associated with|"
+        r"raise (your|the) risk|risk (for|of)|back up|pool)\b"
     ),
     "symptoms": re.compile(
         r"\b(symptom\w*|signs?|aching|heaviness|itch\w*|swelling|swollen|cramp\w*|pain(ful)?|discomfort|"
@@ -173,7 +174,8 @@ def matches(seq: Sequence[str], phrases: Iterable[frozenset[str]]) -> bool:
 
 def is_definition(text: str, terms: FocusTerms) -> bool:
     """A sentence of the form "<focus or synonym or related> is/are/refers to ..."."""
-    m = _DEF_START.match(text)
+    # "Varicose (VAR-i-kos) veins are ...": pronunciations and abbreviations aside.
+    m = _DEF_START.match(re.sub(r"\s*\([^)]*\)", "", text))
     if not m:
         return False
     subject = set(tokenize(m.group(1)))
@@ -209,6 +211,7 @@ def score_candidates(
     doc_about: dict[str, float],
     *,
     is_definition_q: bool,
+    off_context: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Score, classify and filter ``cands`` in place; returns the survivors.
 
@@ -217,6 +220,10 @@ def score_candidates(
     doc_about
         Per document, how squarely it is about the focus from its title and
         condition metadata (1 focus/synonym, 0.6 related, 0 neither).
+    off_context
+        Documents that never mention the question's soft context ("lower
+        extremities" ~ leg, limb): "chronic cerebrospinal venous
+        insufficiency" papers are not about venous insufficiency of the legs.
     """
     if not cands:
         return []
@@ -259,6 +266,8 @@ def score_candidates(
         # A sentence naming the focus inside a document about something else
         # (a sickle-cell guideline listing venous insufficiency) is weaker.
         rel *= 1.0 if about >= 1.0 else 0.9 if about > 0 else 0.6
+        if c.doc_id in off_context:
+            rel *= 0.6
         if c.source_kind == "research":
             if c.match not in ("focus", "related"):
                 continue  # a study sentence must itself name the focus or a related condition

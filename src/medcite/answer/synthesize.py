@@ -178,7 +178,9 @@ class ExtractiveSynthesizer:
 
     def _lead(self, cands: list[Candidate], q: Query) -> list[Candidate]:
         """Definition first for what-is questions, then the strongest other facets."""
-        ranked = sorted(cands, key=lambda c: -c.score)
+        # Short sentences make a readable lead: long multi-clause
+        # recommendations stay in the facet subsections.
+        ranked = sorted(cands, key=lambda c: -c.score * (1.0 - 0.01 * max(0, len(c.text.split()) - 30)))
         lead: list[Candidate] = []
         if q.is_definition:
             defs = [c for c in ranked if c.facet == "definition"]
@@ -187,7 +189,7 @@ class ExtractiveSynthesizer:
         for c in ranked:
             if len(lead) >= self.lead_size:
                 break
-            if c not in lead and c.facet not in seen and len(c.text.split()) <= 70:
+            if c not in lead and c.facet not in seen and len(c.text.split()) <= 60:
                 lead.append(c)
                 seen.add(c.facet)
         return lead
@@ -209,7 +211,8 @@ class ExtractiveSynthesizer:
         return subs
 
     def _key_points(self, cands: list[Candidate], num: dict[str, int]) -> ArticleSection | None:
-        pool = sorted(cands, key=lambda c: -(c.score + (0.1 if c.grade else 0.0) - 0.004 * len(c.text.split())))
+        pool = sorted(cands, key=lambda c: -(c.score + (0.1 if c.grade else 0.0) - 0.01 * len(c.text.split())))
+        pool = [c for c in pool if len(c.text.split()) <= 45] or pool
         chosen: list[Candidate] = []
         facets: set[str] = set()
         for c in pool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from medcite.answer import AUDIENCE_CHOICES  # the personalisation choices, owned by the pipeline
 from medcite.articles.content import content_hash
 from medcite.articles.db import ArticleDB, ArticleNotFound, ArticleRow, VariantRow
 from medcite.model import Article, Audience
@@ -19,16 +20,7 @@ from medcite.render.json import article_to_dict
 #: ``answer(question, audience, thread) -> Article``.
 Answerer = Callable[[str, Audience, str | None], Article]
 
-#: The "Which best describes you?" choices of the article page and how they
-#: map onto the two audiences the answer pipeline knows. A copy of
-#: ``medcite.answer.AUDIENCE_CHOICES`` when that exists (kept here so the web
-#: app does not depend on the pipeline's import).
-AUDIENCE_CHOICES: dict[str, Audience] = {
-    "healthcare-professional": "clinician",
-    "medical-student": "clinician",
-    "patient": "patient",
-    "caregiver": "patient",
-}
+#: Labels of the "Which best describes you?" choices, in display order.
 CHOICE_LABELS: dict[str, str] = {
     "healthcare-professional": "Healthcare professional",
     "medical-student": "Medical student",

@@ -41,8 +41,29 @@ def table_markdown(t: Table) -> str:
     return head + rows
 
 
+def section_key(title: str) -> str:
+    """A table's stable name: its title up to the first colon or parenthesis.
+
+    >>> section_key("Answers: ROUGE against the reference (50 questions)")
+    'Answers'
+    """
+    return title.split(":")[0].split("(")[0].strip()
+
+
+def flatten(results: Sequence[DatasetResult]) -> dict[str, float]:
+    """``{"dataset/table/system/metric": value}`` for every scored cell (word counts excluded)."""
+    out: dict[str, float] = {}
+    for r in results:
+        for t in r.tables:
+            for system, vals in t.rows.items():
+                for metric, v in vals.items():
+                    if v is not None and metric != "words":
+                        out[f"{r.name}/{section_key(t.title)}/{system}/{metric}"] = round(v, 4)
+    return out
+
+
 def to_json(results: Sequence[DatasetResult], meta: dict[str, Any]) -> dict[str, Any]:
-    return {"meta": meta, "datasets": [asdict(r) for r in results]}
+    return {"meta": meta, "scores": flatten(results), "datasets": [asdict(r) for r in results]}
 
 
 def to_markdown(results: Sequence[DatasetResult], meta: dict[str, Any], plot: str | None) -> str:

@@ -91,7 +91,12 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     db = ArticleDB(ws.articles_path)
 
     def answer(question: str, audience: Audience, thread: str | None) -> Article:
-        return engine.ask(question, audience=audience, thread=thread)
+        from medcite.answer.threads import ThreadNotFound
+
+        try:
+            return engine.ask(question, audience=audience, thread=thread)
+        except ThreadNotFound:  # the thread file was reset: answer without the earlier context
+            return engine.ask(question, audience=audience, thread=None)
 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["human_date"] = human_date

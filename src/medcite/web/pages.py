@@ -27,6 +27,7 @@ from medcite.web.deps import (
     SESSION_COOKIE,
     actor_name,
     charge_ask,
+    client_key,
     generating,
     session_user,
     state,
@@ -361,6 +362,11 @@ def login(request: Request, csrf: Csrf, name: Annotated[str, Form(max_length=64)
           password: Annotated[str, Form(max_length=1024)], next: Annotated[str, Form()] = "/") -> Response:
     check_csrf(request, csrf)
     st = state(request)
+    # Password guessing is throttled by the same per-client buckets as asking (own key).
+    wait = st.limiter.take("login:" + client_key(request))
+    if wait > 0:
+        raise ApiError(429, f"too many log-in attempts; retry in {wait:.0f} s",
+                       headers={"Retry-After": str(max(1, int(wait + 0.999)))})
     user = st.accounts.authenticate(name, password)
     if user is None:
         st.db.audit(name, "login-failed", f"user:{name}", None, {"client": request.client.host if request.client

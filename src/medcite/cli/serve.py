@@ -1,0 +1,166 @@
+"""``medcite serve`` (the web app and REST API) and ``medcite user add|list|token``.
+
+The web settings are built here, at the edge, from flags and ``MEDCITE_*``
+environment variables, then handed to :func:`medcite.web.app.create_app`.
+With several worker processes uvicorn imports the app by name, so the
+settings travel to the workers as JSON in one environment variable that only
+:func:`app_factory` (also at this edge) reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from medcite.cli.common import home_option, settings_from
+from medcite.settings import Settings
+
+SETTINGS_ENV = "MEDCITE_WEB_SETTINGS_JSON"
+
+
+def _web_settings(**kw: Any) -> Any:
+    from medcite.web.settings import WebSettings
+
+    return WebSettings(**kw)
+
+
+def _to_json(ws: Any) -> str:
+    d = {f.name: getattr(ws, f.name) for f in dataclasses.fields(ws)}
+    d["settings"] = str(ws.settings.home)
+    d["policy_path"] = str(ws.policy_path) if ws.policy_path else None
+    return json.dumps(d)
+
+
+def _from_json(text: str) -> Any:
+    d = json.loads(text)
+    d["settings"] = Settings.resolve(d["settings"])
+    d["policy_path"] = Path(d["policy_path"]) if d.get("policy_path") else None
+    return _web_settings(**d)
+
+
+def app_factory() -> Any:
+    """The ASGI app for uvicorn workers (``medcite.cli.serve:app_factory``, ``factory=True``)."""
+    from medcite.web.app import create_app
+
+    return create_app(_from_json(os.environ[SETTINGS_ENV]))
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback needs an admin account.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: 2 on up to 2 cores, else cores).")
+@click.option("--ask-rate", type=float, envvar="MEDCITE_ASK_RATE", default=20.0, show_default=True,
+              help="Answers generated per client per minute (token bucket; stored answers are free).")
+@click.option("--ask-burst", type=int, envvar="MEDCITE_ASK_BURST", default=5, show_default=True)
+@click.option("--max-body", type=int, envvar="MEDCITE_MAX_BODY", default=64 * 1024, show_default=True,
+              help="Largest request body in bytes.")
+@click.option("--secure-cookies/--no-secure-cookies", default=None,
+              help="Mark cookies Secure (default: on unless bound to loopback; serve behind TLS).")
+@click.option("--policy", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Editorial policy Markdown (default: <home>/editorial-policy.md, else the bundled one).")
+@click.option("--log-level", default="warning", show_default=True)
+@home_option
+def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst: int, max_body: int,
+          secure_cookies: bool | None, policy: str | None, log_level: str, home: str | None) -> None:
+    """Run the web app and REST API (docs at /api/docs) over the store in --home."""
+    import uvicorn
+
+    from medcite.articles import Accounts, ArticleDB
+    from medcite.web.settings import is_loopback
+
+    settings = settings_from(home)
+    if not settings.store_path.exists():
+        raise click.ClickException(
+            f"no medcite store at {settings.store_path}; run `medcite ingest --demo` (or `medcite ingest PATH`) first"
+        )
+    loopback = is_loopback(host)
+    if not loopback and not Accounts(ArticleDB(settings.articles_path)).has_admin():
+        raise click.ClickException(
+            f"refusing to listen on {host} without an admin account; create one with\n"
+            f"  medcite user add NAME --role admin --home {settings.home}\n"
+            "or bind to 127.0.0.1."
+        )
+    ws = _web_settings(
+        settings=settings, host=host, port=port, secure_cookies=(not loopback) if secure_cookies is None
+        else secure_cookies, max_body_bytes=max_body, ask_rate_per_minute=ask_rate, ask_burst=ask_burst,
+        policy_path=Path(policy) if policy else None,
+    )
+    n = workers or max(2, min(os.cpu_count() or 1, 8))
+    os.environ[SETTINGS_ENV] = _to_json(ws)
+    click.echo(f"medcite serving {settings.home} on http://{host}:{port} ({n} workers); Ctrl-C stops", err=True)
+    uvicorn.run("medcite.cli.serve:app_factory", factory=True, host=host, port=port, workers=n,
+                log_level=log_level, proxy_headers=False, server_header=False, timeout_graceful_shutdown=5)
+
+
+@click.group()
+def user() -> None:
+    """Manage web accounts (roles: admin, reviewer, reader)."""
+
+
+def _accounts(home: str | None) -> Any:
+    from medcite.articles import Accounts, ArticleDB
+
+    return Accounts(ArticleDB(settings_from(home).articles_path))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        pw = sys.stdin.readline().rstrip("\r\n")
+    else:
+        pw = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return str(pw)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "reviewer", "reader"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@home_option
+def user_add(name: str, role: str, password_stdin: bool, home: str | None) -> None:
+    """Create account NAME with a password (prompted, or --password-stdin)."""
+    from medcite.articles import AccountError
+
+    try:
+        accounts = _accounts(home)
+        u = accounts.add_user(name, role, _read_password(password_stdin))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {u.role} {u.name}")
+
+
+@user.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@home_option
+def user_list(fmt: str, home: str | None) -> None:
+    """List accounts and roles."""
+    users = _accounts(home).users()
+    if fmt == "json":
+        click.echo(json.dumps([dataclasses.asdict(u) for u in users], indent=2))
+        return
+    for u in users:
+        click.echo(f"{u.name:<24} {u.role:<9} since {u.created_at}")
+    if not users:
+        click.echo("no users; `medcite user add NAME --role admin` creates one")
+
+
+@user.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="A note on what the token is for.")
+@home_option
+def user_token(name: str, label: str, home: str | None) -> None:
+    """Print a new API token for NAME (shown once; use as `Authorization: Bearer <token>`)."""
+    from medcite.articles import AccountError
+
+    try:
+        token = _accounts(home).new_token(name, label)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token)
