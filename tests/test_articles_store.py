@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from medcite.articles import Accounts, AccountError, ArticleDB, ArticleNotFound, EditError, ReviewConflict
+from medcite.articles import AccountError, Accounts, ArticleDB, ArticleNotFound, EditError, ReviewConflict
 from medcite.articles.content import apply_edit, content_hash, diff_articles, validate_citations
 from medcite.articles.schema import SCHEMA_VERSION, ArticleSchemaError
 from medcite.articles.slug import question_key, slugify
@@ -130,7 +130,7 @@ def test_variants_are_reviewed_separately(db: ArticleDB) -> None:
 
 
 def test_tracked_edit_keeps_citations_valid(db: ArticleDB) -> None:
-    a, v, _ = db.create("What is gout?", "clinician", article(), actor="anon")
+    _, v, _ = db.create("What is gout?", "clinician", article(), actor="anon")
     with pytest.raises(EditError, match="not evidence"):
         db.edit_statement(v.id, "0", 0, "Gout is arthritis.", actor="rita", citations=[2])
     with pytest.raises(EditError, match="no statement"):
@@ -189,7 +189,7 @@ def test_diff_between_versions() -> None:
     ops = [(d.op, d.text) for d in diff_articles(old, new)]
     assert ("delete", "From the Guidelines: Gout is an inflammatory arthritis. [1]") in ops
     assert ("insert", "From the Guidelines: Gout is crystal arthritis. [1]") in ops
-    assert all(op == "equal" for op, _ in diff_articles(old, old))
+    assert all(d.op == "equal" for d in diff_articles(old, old))
 
 
 def test_apply_edit_is_pure() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from medcite.eval.metrics import rouge, rouge_su, ranking_metrics, su_units
+from medcite.eval.metrics import ranking_metrics, rouge, rouge_su, su_units
 from medcite.eval.runs import read_qrels, read_run, write_qrels, write_run
 
 # Lin (2004), section 5: the four sentences of the ROUGE-S example.
@@ -47,7 +47,7 @@ def test_rouge_s_without_unigrams_reproduces_lins_rouge_s_scores() -> None:
 
 
 def test_skip_distance_limits_pairs_to_four_words_between() -> None:
-    toks = "a b c d e f g".split()
+    toks = ["a", "b", "c", "d", "e", "f", "g"]
     units = su_units(toks, max_gap=4, unigrams=False)
     assert ("a", "f") in units  # 4 words between a and f
     assert ("a", "g") not in units  # 5 words between a and g

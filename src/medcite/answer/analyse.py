@@ -207,7 +207,7 @@ def analyse_question(question: str, *, audience: Audience = "clinician", prior: 
     facets = facets_of(question)
     follow = follow_up_qualifier(question) if prior is not None else None
     if prior is not None and follow is not None:
-        syn_c, rel_c = curated(prior.focus)
+        _syn, rel_c = curated(prior.focus)
         quals = list(dict.fromkeys([*prior.qualifiers, follow]))
         q = Query(
             question=question, focus=prior.focus, synonyms=list(prior.synonyms),

@@ -15,14 +15,22 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from medcite.answer import resolve_audience
-from medcite.answer.analyse import Analysis, analyse_question, context_variants, corpus_synonyms
+from medcite.answer.analyse import (
+    CONTEXT_SYNONYMS,
+    Analysis,
+    analyse_question,
+    context_variants,
+    corpus_synonyms,
+)
 from medcite.answer.followups import follow_ups
 from medcite.answer.levels import guideline_level, study_design
 from medcite.answer.retrieve import (
     FACET_TERMS,
     K_FOCUS,
     K_RELATED,
+    MAX_AND_TOKENS,
     Candidate,
+    TermStats,
     build_expression,
     gather,
     search_expr,
@@ -182,31 +190,44 @@ def scored_candidates(
 ) -> tuple[list[Candidate], dict[str, str], dict[str, sqlite3.Row]]:
     """Expand synonyms, retrieve per kind, score every candidate sentence."""
     q = an.query
-    expand_synonyms(conn, an)
+    stats = TermStats(conn)
+    focus_toks = tokenize(q.focus)
+    long_focus = len(set(focus_toks)) > MAX_AND_TOKENS
+    if not long_focus:
+        expand_synonyms(conn, an)  # research-style questions name no single entity
     focus_terms = [q.focus, *q.synonyms]
-    boost = [t for f in (q.facets or ["definition", "treatment"]) for t in FACET_TERMS.get(f, ())]
+    # A long, research-style focus is retrieved by its rarest words (cheap
+    # posting lists, and the words that carry its meaning).
+    req_groups = [tokenize(t) for t in focus_terms]
+    if long_focus:
+        req_groups = [stats.rare(focus_toks, 4), *req_groups[1:]]
+    boost_raw = [t for f in (q.facets or ["definition", "treatment"]) for t in FACET_TERMS.get(f, ())]
     if q.is_definition:
-        boost += [*FACET_TERMS["causes"], *FACET_TERMS["diagnosis"], *FACET_TERMS["treatment"]]
-    boost += [t for c in an.context for t in tokenize(c)]
+        boost_raw += [*FACET_TERMS["causes"], *FACET_TERMS["diagnosis"], *FACET_TERMS["treatment"]]
+    boost_raw += [t for c in an.context for t in tokenize(c)]
+    boost = stats.selective(boost_raw)
     groups: list[tuple[SourceKind, list[tuple[int, float]], bool]] = []
+    focus_expr = build_expression([], boost, q.qualifiers, groups=req_groups)
+    related_expr = build_expression(an.related, boost, q.qualifiers) if an.related else ""
     for kind in ("guideline", "research", "patient-info"):
-        hits = search_expr(conn, build_expression(focus_terms, boost, q.qualifiers), kind, K_FOCUS)
-        groups.append((kind, hits, False))
-        if an.related:
-            rel = search_expr(conn, build_expression(an.related, boost, q.qualifiers), kind, K_RELATED)
-            groups.append((kind, rel, True))
+        groups.append((kind, search_expr(conn, focus_expr, kind, K_FOCUS), False))
+        if related_expr:
+            groups.append((kind, search_expr(conn, related_expr, kind, K_RELATED), True))
     # The guidelines whose title names the focus (or, failing that, a related
     # condition) are swept whole: see retrieve.sweep.
-    swept = top_documents(conn, focus_terms, "guideline", 3)
-    if len(swept) < 3 and an.related:
-        swept += [d for d in top_documents(conn, an.related, "guideline", 3) if d not in swept][: 3 - len(swept)]
+    swept: list[str] = []
+    if not long_focus:
+        swept = top_documents(conn, focus_terms, "guideline", 3)
+        if len(swept) < 3 and an.related:
+            swept += [d for d in top_documents(conn, an.related, "guideline", 3) if d not in swept][: 3 - len(swept)]
     texts: dict[str, str] = {}
     cands = gather(conn, texts, groups, sweep(conn, swept))
     meta = _meta(conn, {c.doc_id for c in cands})
-    terms = FocusTerms.build(focus_terms, an.related, q.qualifiers)
+    terms = FocusTerms.build(focus_terms, an.related, q.qualifiers, idf=stats.idf)
     off = _off_context(texts, an.context)
     scored = score_candidates(
-        cands, terms, q.facets, _doc_about(meta, terms), is_definition_q=q.is_definition, off_context=off
+        cands, terms, q.facets, _doc_about(meta, terms), is_definition_q=q.is_definition, off_context=off,
+        strict_context=any(c.lower() in CONTEXT_SYNONYMS for c in an.context),
     )
     return scored, texts, meta
 
@@ -235,7 +256,7 @@ def collect_evidence(conn: sqlite3.Connection, an: Analysis) -> EvidenceSet:
         best = max(c.score for c in pool)
         # Relative floor: far weaker sentences are padding, not evidence.
         pool = [c for c in pool if c.score >= max(MIN_SCORE * 0.8, RELATIVE_FLOOR * best)]
-        by_kind[kind] = mmr(pool, budget[kind], per_doc=4 if kind == "guideline" else 2)
+        by_kind[kind] = mmr(pool, budget[kind], per_doc=6 if kind == "guideline" else 2)
     direct = [c for cs in by_kind.values() for c in cs if c.match in ("focus", "related")]
     notes: list[str] = []
     answerable = bool(direct)
@@ -263,6 +284,8 @@ def collect_evidence(conn: sqlite3.Connection, an: Analysis) -> EvidenceSet:
         if lvl and (d.evidence_level is None or lvl not in d.evidence_level):
             d.evidence_level = lvl if d.evidence_level is None else f"{d.evidence_level} | {lvl}"
     research = by_kind.get("research", [])
+    if answerable and not research:
+        notes.append("No research abstract in this corpus addresses this question directly enough to cite.")
     indirect = bool(research) and sum(c.match == "focus" for c in research) < len(research) / 2
     research_ids = list(dict.fromkeys(c.doc_id for c in research))
     related = _related_mentions(texts, research_ids, an.related) if research_ids else []

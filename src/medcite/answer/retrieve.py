@@ -10,9 +10,11 @@ a second, smaller query does the same for related conditions.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from medcite.index.tokenize import tokenize
 from medcite.model import SourceKind
@@ -63,7 +65,7 @@ class Candidate:
     #: Filled by the selector.
     facet: str = "other"
     score: float = 0.0
-    tokens: set[str] = field(default_factory=set)
+    tokens: set[str] = dc_field(default_factory=set)
     match: str = ""
     #: Research only: the study design (see :mod:`medcite.answer.levels`).
     design: str | None = None
@@ -78,32 +80,75 @@ class Retrieved:
     meta: dict[str, sqlite3.Row]
 
 
-def _phrase_expr(phrases: Sequence[str]) -> str:
-    """``("a" AND "b") OR ("c" AND "d")`` for the token sets of ``phrases``."""
-    groups: list[str] = []
-    for ph in phrases:
-        toks = list(dict.fromkeys(tokenize(ph)))
+class TermStats:
+    """Passage frequencies of index terms, read from FTS5's own vocabulary.
+
+    ``fts5vocab`` is created in the connection's ``temp`` schema, so the
+    store file is never modified; a lookup is one b-tree probe.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.medcite_vocab USING fts5vocab(main, passages_fts, 'row')")
+        row = conn.execute("SELECT count(*) FROM passages").fetchone()
+        self.n = max(1, int(row[0]))
+        self._df: dict[str, int] = {}
+
+    def df(self, term: str) -> int:
+        if term not in self._df:
+            row = self.conn.execute("SELECT doc FROM temp.medcite_vocab WHERE term = ?", (term,)).fetchone()
+            self._df[term] = int(row[0]) if row else 0
+        return self._df[term]
+
+    def idf(self, term: str) -> float:
+        """Robertson-Sparck Jones idf, floored at a small positive value."""
+        df = self.df(term)
+        return max(0.05, math.log((self.n - df + 0.5) / (df + 0.5) + 1.0))
+
+    def rare(self, terms: Sequence[str], k: int) -> list[str]:
+        """The ``k`` rarest terms that occur at all, rarest first."""
+        present = [t for t in dict.fromkeys(terms) if self.df(t) > 0]
+        return sorted(present, key=self.df)[:k]
+
+    def selective(self, terms: Sequence[str], max_share: float = 0.08, k: int = 12) -> list[str]:
+        """Boost terms worth scoring: frequent ones cost much and say little."""
+        return [t for t in dict.fromkeys(terms) if 0 < self.df(t) <= max_share * self.n][:k]
+
+
+def _groups_expr(groups: Sequence[Sequence[str]]) -> str:
+    """``("a" AND "b") OR ("c" AND "d")``; a group longer than MAX_AND_TOKENS is OR-ed."""
+    out: list[str] = []
+    for toks in groups:
+        toks = list(dict.fromkeys(toks))
         if not toks:
             continue
-        if len(toks) > MAX_AND_TOKENS:
-            groups.append("(" + " OR ".join(f'"{t}"' for t in toks) + ")")
-        else:
-            groups.append("(" + " AND ".join(f'"{t}"' for t in toks) + ")")
-    return " OR ".join(dict.fromkeys(groups))
+        joiner = " OR " if len(toks) > MAX_AND_TOKENS else " AND "
+        out.append("(" + joiner.join(f'"{t}"' for t in toks) + ")")
+    return " OR ".join(dict.fromkeys(out))
 
 
-def build_expression(required: Sequence[str], boost: Sequence[str], qualifiers: Sequence[str] = ()) -> str:
+def _phrase_expr(phrases: Sequence[str]) -> str:
+    """:func:`_groups_expr` over the tokens of ``phrases``."""
+    return _groups_expr([tokenize(ph) for ph in phrases])
+
+
+def build_expression(
+    required: Sequence[str], boost: Sequence[str], qualifiers: Sequence[str] = (),
+    *, groups: Sequence[Sequence[str]] | None = None,
+) -> str:
     """An FTS5 MATCH expression: the required phrases, scored with the boost terms too.
 
     ``(req) AND (req-tokens OR boost)`` matches exactly what ``req`` matches,
     but FTS5's ``bm25()`` sums over every phrase of the expression, so boost
-    terms raise passages that also speak to the facets asked.
+    terms raise passages that also speak to the facets asked. ``groups``
+    (already tokenized) replaces ``required`` when given.
     """
-    req = _phrase_expr(required)
+    token_groups = [list(g) for g in groups] if groups is not None else [tokenize(ph) for ph in required]
+    req = _groups_expr(token_groups)
     if not req:
         return ""
-    req_tokens = [t for ph in required for t in tokenize(ph)]
-    extra = list(dict.fromkeys([*req_tokens, *boost]))[:40]
+    req_tokens = [t for g in token_groups for t in g]
+    extra = list(dict.fromkeys([*req_tokens, *boost]))[:24]
     expr = f"({req}) AND (" + " OR ".join(f'"{t}"' for t in extra) + ")"
     qual = _phrase_expr(qualifiers)
     if qual:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from medcite.answer.retrieve import Candidate
@@ -32,7 +32,7 @@ SENTENCE_FACETS: dict[Facet, re.Pattern[str]] = {
     ),
     "causes": re.compile(
         r"\b(caus\w*|due to|result(s|ing)? from|risk factors?|pathophysiolog\w*|etiolog\w*|mechanism\w*|"
-        r"genetic|valves? (are |is )?(weak|damaged|incompetent)|predispos\w*|lead(s)? to|associated with|"
+        r"genetic|valves? (are |is )?(weak|damaged|incompetent)|predispos\w*|lead(s)? to|"
         r"raise (your|the) risk|risk (for|of)|back up|pool)\b"
     ),
     "symptoms": re.compile(
@@ -53,6 +53,10 @@ SENTENCE_FACETS: dict[Facet, re.Pattern[str]] = {
     "prevention": re.compile(r"\b(prevent\w*|prophyla\w*|avoid\w*|reduce (your|the) risk)\b"),
     "dosing": re.compile(r"\b\d+(\.\d+)? ?(mg|mcg|g|ml|units?|iu)\b|\bdos(e|es|ing|age)\b|\b(once|twice) daily\b"),
 }
+
+_TIE_ORDER: list[Facet] = [
+    "treatment", "diagnosis", "definition", "symptoms", "causes", "prognosis", "prevention", "dosing", "other",
+]
 
 #: MedQuAD question types and common headings -> facet.
 LABEL_FACETS: dict[str, Facet] = {
@@ -97,7 +101,7 @@ _LABEL_WEIGHT: dict[str, float] = {
     "OBJECTIVES": 0.8, "BACKGROUND": 0.9, "INTRODUCTION": 0.9,
 }
 _PERCENT_TABLE = re.compile(r"\d+%")
-_DEF_START = re.compile(r"^\W*([\w' -]{2,60}?)\s*(\([^)]*\)\s*)?(,[^,]{2,60},\s*)?(is|are|refers to|means)\b", re.I)
+_DEF_START = re.compile(r"^\W*([\w' -]{2,60}?)\s*(\([^)]*\)\s*)?(,[^,]{2,60},\s*)?\b(is|are|refers to|means)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +114,14 @@ class FocusTerms:
     long_focus: bool
     #: Distinctive single tokens of the focus and synonyms ("reflux").
     focus_tokens: frozenset[str] = frozenset()
+    #: idf of each focus token (long, research-style focus only).
+    weights: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def build(cls, focus: Sequence[str], related: Sequence[str], qualifiers: Sequence[str]) -> FocusTerms:
+    def build(
+        cls, focus: Sequence[str], related: Sequence[str], qualifiers: Sequence[str],
+        idf: Callable[[str], float] | None = None,
+    ) -> FocusTerms:
         def sets(terms: Sequence[str]) -> tuple[frozenset[str], ...]:
             return tuple(s for s in (frozenset(tokenize(t)) for t in terms) if s)
 
@@ -121,7 +130,14 @@ class FocusTerms:
         # Tokens shared with a related condition name ("venous") say nothing.
         common = frozenset().union(*rel) if rel else frozenset()
         ft = frozenset().union(*f) - common if f else frozenset()
-        return cls(f, rel, sets(qualifiers), bool(f) and len(f[0]) > 3, ft)
+        long_focus = bool(f) and len(f[0]) > 3
+        weights = tuple((t, idf(t) if idf else 1.0) for t in sorted(f[0])) if long_focus else ()
+        return cls(f, rel, sets(qualifiers), long_focus, ft, weights)
+
+    def weighted_coverage(self, toks: set[str]) -> float:
+        """idf-weighted share of the (long) focus's tokens present in ``toks``."""
+        total = sum(w for _t, w in self.weights) or 1.0
+        return sum(w for t, w in self.weights if t in toks) / total
 
 
 def classify(text: str, heading: str = "", label: str | None = None) -> Facet:
@@ -133,7 +149,10 @@ def classify(text: str, heading: str = "", label: str | None = None) -> Facet:
         # Ties go to the section's facet when it is one of the tied ones.
         tied = [f for f, n in counts.items() if n == best[1]]
         sec = section_facet(heading, label)
-        return sec if sec in tied else tied[0]
+        if sec in tied:
+            return sec
+        # What a sentence recommends doing says more than what it mentions.
+        return min(tied, key=_TIE_ORDER.index)
     return section_facet(heading, label)
 
 
@@ -159,7 +178,8 @@ def phrase_in(seq: Sequence[str], phrase: frozenset[str], slack: int = 2) -> boo
 
     >>> phrase_in(["chronic", "venous", "insuffici"], frozenset({"venous", "insuffici"}))
     True
-    >>> phrase_in(["chronic", "kidney", "diseas", "central", "venous"], frozenset({"chronic", "venous", "diseas"}))
+    >>> far = ["chronic", "kidney", "diseas", "need", "long", "term", "central", "venous", "access"]
+    >>> phrase_in(far, frozenset({"chronic", "venous", "diseas"}))
     False
     """
     if not phrase or not phrase <= set(seq):
@@ -178,8 +198,15 @@ def is_definition(text: str, terms: FocusTerms) -> bool:
     m = _DEF_START.match(re.sub(r"\s*\([^)]*\)", "", text))
     if not m:
         return False
+    after = re.sub(r"\s*\([^)]*\)", "", text)[m.end():].split()[:1]
+    if after and re.match(r"(\w+ed|usually|often|also|not|more|less|most|many|found|seen|known|at|in|on)$", after[0], re.I):
+        return False  # "Varicose veins are treated with ..." is not a definition
+    if re.match(r"\W*(if|when|although|because|while|since|as|once|unless|whether)\b", m.group(1), re.I):
+        return False  # a conditional clause, not a subject
     subject = set(tokenize(m.group(1)))
-    return coverage(terms.focus, subject) == 1.0 or coverage(terms.related, subject) == 1.0
+    # The subject must BE the focus (or a related name), give or take one
+    # modifier: "Repeat glaucoma testing ... is recommended" defines nothing.
+    return any(p <= subject and len(subject - p) <= 1 for p in (*terms.focus, *terms.related))
 
 
 def quality(c: Candidate) -> float:
@@ -195,7 +222,7 @@ def quality(c: Candidate) -> float:
         q *= 0.6  # a fragment continuing the previous sentence
     if words > 110:
         q *= 0.6
-    elif words > 55:
+    elif words > 55 and "\n" not in t:
         q *= 0.85  # long multi-clause recommendations read badly as summary statements
     if not t.rstrip().endswith((".", ":", ")", "]", "!", "?")) and "\n" not in t:
         q *= 0.7  # a heading or table cell rather than a sentence
@@ -212,6 +239,7 @@ def score_candidates(
     *,
     is_definition_q: bool,
     off_context: frozenset[str] = frozenset(),
+    strict_context: bool = False,
 ) -> list[Candidate]:
     """Score, classify and filter ``cands`` in place; returns the survivors.
 
@@ -224,6 +252,9 @@ def score_candidates(
         Documents that never mention the question's soft context ("lower
         extremities" ~ leg, limb): "chronic cerebrospinal venous
         insufficiency" papers are not about venous insufficiency of the legs.
+    strict_context
+        Drop (rather than down-weight) off-context documents; set when the
+        context is anatomical and its variants are known.
     """
     if not cands:
         return []
@@ -246,8 +277,8 @@ def score_candidates(
         about = doc_about.get(c.doc_id, 0.0)
         if terms.long_focus:
             # Research-style question: share of its content words in the sentence.
-            fcov = coverage(terms.focus, toks)
-            rel = fcov if fcov >= 0.5 else 0.0
+            fcov = terms.weighted_coverage(toks | set(hseq))
+            rel = fcov if fcov >= 0.4 else 0.0
             c.match = "focus" if rel else ""
             if not rel:
                 continue
@@ -256,17 +287,20 @@ def score_candidates(
         elif matches(seq, terms.related):
             rel, c.match = 0.6, "related"
         elif matches(hseq, terms.focus) or about >= 1.0:
-            rel, c.match = 0.45, "document"
+            # In a page about the focus, "they" and "these veins" are about it too.
+            rel, c.match = 0.7, "document"
         elif about > 0 or matches(hseq, terms.related):
-            rel, c.match = 0.3, "related-document"
+            rel, c.match = 0.5, "related-document"
         else:
             continue
         if c.match in ("related", "document", "related-document") and toks & terms.focus_tokens:
             rel += 0.15  # e.g. "reflux" in a venous-ulcer recommendation
         # A sentence naming the focus inside a document about something else
         # (a sickle-cell guideline listing venous insufficiency) is weaker.
-        rel *= 1.0 if about >= 1.0 else 0.9 if about > 0 else 0.6
+        rel *= 1.0 if about >= 1.0 else 0.9 if about > 0 else 0.55
         if c.doc_id in off_context:
+            if strict_context:
+                continue
             rel *= 0.6
         if c.source_kind == "research":
             if c.match not in ("focus", "related"):
@@ -296,7 +330,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 def mmr(
     cands: Sequence[Candidate], k: int, *, lam: float = 0.7, per_doc: int = 4, facet_penalty: float = 0.08,
-    max_sim: float = 0.6,
+    max_sim: float = 0.45,
 ) -> list[Candidate]:
     """Maximal marginal relevance (Carbonell & Goldstein 1998) over candidates.
 

@@ -121,7 +121,8 @@ def trim_connective(text: str, start: int) -> tuple[str, int]:
     ('However, the valves fail.', 0)
     """
     m = _CONNECTIVE.match(text)
-    if m and text[m.end():m.end() + 1][:1].isupper() or (m and text[m.end():m.end() + 1].isdigit()):
+    nxt = text[m.end():m.end() + 1] if m else ""
+    if m and (nxt.isupper() or nxt.isdigit()):
         return text[m.end():], start + m.end()
     return text, start
 
@@ -210,18 +211,26 @@ class ExtractiveSynthesizer:
             )
         return subs
 
-    def _key_points(self, cands: list[Candidate], num: dict[str, int]) -> ArticleSection | None:
-        pool = sorted(cands, key=lambda c: -(c.score + (0.1 if c.grade else 0.0) - 0.01 * len(c.text.split())))
-        pool = [c for c in pool if len(c.text.split()) <= 45] or pool
+    def _key_points(self, cands: list[Candidate], lead: list[Candidate], num: dict[str, int]) -> ArticleSection | None:
+        """The strongest statement of each facet, shorter and graded ones preferred.
+
+        Lead statements are only reused when a facet has nothing else, so the
+        bullets add to the lead instead of repeating it.
+        """
+        def rank(c: Candidate) -> float:
+            return c.score + (0.1 if c.grade or c.level else 0.0) - 0.003 * len(c.text.split())
+
         chosen: list[Candidate] = []
-        facets: set[str] = set()
-        for c in pool:
+        # Actionable facets first: what to test, what to do, then why.
+        for f in ("diagnosis", "treatment", "causes", "definition", "symptoms", "prognosis", "prevention", "dosing"):
             if len(chosen) >= self.key_points:
                 break
-            if c.facet in facets and len(facets) < 3 and len(pool) > self.key_points:
-                continue
-            chosen.append(c)
-            facets.add(c.facet)
+            pool = [c for c in cands if c.facet == f and c not in chosen]
+            fresh = [c for c in pool if c not in lead] or pool
+            if fresh:
+                used = {c.doc_id for c in chosen}
+                # Prefer a source not yet quoted, so key points span the guidelines.
+                chosen.append(max(fresh, key=lambda c: rank(c) - (0.15 if c.doc_id in used else 0.0)))
         if not chosen:
             return None
         return ArticleSection(
@@ -239,7 +248,7 @@ class ExtractiveSynthesizer:
             subsections=self._by_facet(rest, num, kind), note=note,
         )
         if with_key_points:
-            kp = self._key_points(cands, num)
+            kp = self._key_points(cands, lead, num)
             if kp is not None:
                 sec.subsections.append(kp)
         return sec

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,8 @@ class PlainBM25:
     def __init__(self, store: Store) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import; its index chatter is not progress output.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.passages: list[Passage] = [p for batch in store.iter_passages() for p in batch]
         texts = [f"{p.title}\n{p.text}" for p in self.passages]
         tokens = bm25s.tokenize(texts, show_progress=False)

@@ -80,6 +80,13 @@ def run(
             key = tuple(sorted(str(p) for p in ds.corpus))
             if key not in corpora:
                 where = home or Path(tmp) / f"home{len(corpora)}"
+                # A corpus that is a subset of this one (MedQuAD inside keyfacts) is
+                # grown in place: ingest skips its unchanged files, saving a rebuild.
+                sub = next((k for k in corpora if set(k) <= set(key)), None)
+                if sub is not None and home is None:
+                    old = corpora.pop(sub)
+                    where = old.engine.settings.home
+                    old.engine.close()
                 corpora[key] = open_corpus(ds.corpus, where, progress)
             corpus = corpora[key]
             t1 = time.perf_counter()

@@ -10,7 +10,7 @@ from typing import Any
 
 from medcite.eval.baselines import BaselineHit, first_snippets
 from medcite.eval.datasets import Dataset, EvalQuestion
-from medcite.eval.faithfulness import article_text, fact_found, keyfact_recall
+from medcite.eval.faithfulness import article_text, fact_found, keyfact_recall, statements
 from medcite.eval.harness import (
     BM25,
     MEDCITE,
@@ -37,6 +37,8 @@ from medcite.eval.harness import (
     timed,
 )
 from medcite.eval.metrics import mean
+from medcite.eval.verdict import LABELS, accuracy_macro_f1, verdict
+from medcite.model import Article
 from medcite.text import clean
 
 DOC_MEASURES = ("R@1", "R@5", "R@10", "RR")
@@ -63,8 +65,12 @@ def _retrieve(
     return mine, base, base_hits
 
 
-def eval_pubmedqa(ds: Dataset, corpus: Corpus, out: Path | None, *, answers: int = 200, progress: Progress = _quiet) -> DatasetResult:
-    """Rank of the gold abstract (document level) and ROUGE-L of answers against LONG_ANSWER."""
+def eval_pubmedqa(
+    ds: Dataset, corpus: Corpus, out: Path | None, *, answers: int = 200, verdicts: bool = True,
+    progress: Progress = _quiet,
+) -> DatasetResult:
+    """Rank of the gold abstract (document level), ROUGE-L of answers against LONG_ANSWER and,
+    on the selected questions of the official test split, a yes/no/maybe verdict."""
     result = dataset_header(ds)
     corpus_timings(result, corpus)
     mine, base, base_hits = _retrieve(corpus, ds.questions, progress, result)
@@ -80,7 +86,32 @@ def eval_pubmedqa(ds: Dataset, corpus: Corpus, out: Path | None, *, answers: int
     if ans.articles:
         result.tables.append(answer_rouge(asked, ans, base_hits, ("rougeL",)))
         result.tables.append(faithfulness_table(ans.articles, corpus.engine, len(asked))[0])
+    test = [q for q in ds.questions if q.kind == "test" and q.label in LABELS]
+    if verdicts and test and not ans.unavailable:
+        rest = [q for q in test if q.qid not in ans.articles]
+        progress(f"verdicts: {len(test)} questions of the official test split ({len(rest)} more articles)")
+        more = ask_all(corpus.engine, rest, progress)
+        articles = {**ans.articles, **more.articles}
+        gold = [str(q.label) for q in test]
+        # An abstention or a failed question falls back to the majority class, as a reader would.
+        pred = [verdict(evidence_text(articles[q.qid])) if q.qid in articles and articles[q.qid].answerable
+                else "yes" for q in test]
+        acc, f1 = accuracy_macro_f1(gold, pred)
+        base_acc, base_f1 = accuracy_macro_f1(gold, ["yes"] * len(gold))
+        result.tables.append(Table(
+            f"Verdict yes/no/maybe on the official test split ({len(test)} of 500 questions)",
+            ["accuracy", "macro-F1"],
+            {f"{MEDCITE} (cue rule over cited quotes)": {"accuracy": acc, "macro-F1": f1},
+             "majority class (always yes)": {"accuracy": base_acc, "macro-F1": base_f1}},
+            n=len(test),
+        ))
+        result.timings["verdict_answers_s"] = round(more.seconds, 1)
     return result
+
+
+def evidence_text(article: Article) -> str:
+    """Every quote the article cites, in order."""
+    return "\n".join(q.quote for _k, _s, st in statements(article) for q in st.evidence)
 
 
 # ---------------------------------------------------------------------------
@@ -175,7 +206,9 @@ def eval_patient(ds: Dataset, corpus: Corpus, out: Path | None, *, answers: int 
             ds.name, doc_qrels(with_gold), {MEDCITE: doc_run(mine), BM25: doc_run(base)}, DOC_MEASURES, out,
             result, "Document retrieval: the reference answer's page",
         ))
-    asked = ds.questions[:answers]
+    # Questions with a gold page first, so "cites the gold page" is measured on as many as possible
+    # (MedicationQA has few); the order within each group stays the fixed dataset order.
+    asked = (with_gold + [q for q in ds.questions if not q.gold_docs])[:answers]
     progress(f"answers: {len(asked)} questions through engine.ask (patient audience)")
     ans = ask_all(corpus.engine, asked, progress)
     _note_answers(ans, result)

@@ -86,10 +86,12 @@ def _evidence_block(ev_id: str, q: Quote, ref: Reference | None, href: str) -> s
 
 
 class _Renderer:
-    def __init__(self, article: Article, document_url: DocumentUrl) -> None:
+    def __init__(self, article: Article, document_url: DocumentUrl | None) -> None:
         self.article = article
         self.refs = {r.n: r for r in article.references}
-        self.document_url = document_url
+        # Without a document server (a standalone file), citations point at the reference list.
+        self.local_copies = document_url is not None
+        self.document_url: DocumentUrl = document_url or (lambda q: f"#ref-{q.ref}")
         self.counter = 0
 
     def statement(self, st: Statement, sid: str) -> tuple[str, str]:
@@ -142,8 +144,9 @@ class _Renderer:
             for label, url in (("PubMed", pubmed_url(r.pmid)), ("DOI", doi_url(r.doi)), ("Source", safe_url(r.url))):
                 if url:
                     links.append(f'<a href="{escape(url)}" rel="noopener noreferrer">{label}</a>')
-            local = self.document_url(Quote(ref=r.n, doc_id=r.doc_id, quote="", start=0, end=0)).split("?")[0]
-            links.append(f'<a href="{escape(local)}">Stored copy</a>')
+            if self.local_copies:
+                local = self.document_url(Quote(ref=r.n, doc_id=r.doc_id, quote="", start=0, end=0)).split("?")[0]
+                links.append(f'<a href="{escape(local)}">Stored copy</a>')
             byline = reference_byline(r)
             level = f' <span class="level">{escape(r.evidence_level)}</span>' if r.evidence_level else ""
             kind = SOURCE_KIND_LABELS.get(r.source_kind, r.source_kind)
@@ -156,7 +159,7 @@ class _Renderer:
         return '<section class="references" id="references"><h2>References</h2><ol>' + "".join(items) + "</ol></section>"
 
 
-def render_body(article: Article, *, document_url: DocumentUrl = default_document_url) -> Markup:
+def render_body(article: Article, *, document_url: DocumentUrl | None = default_document_url) -> Markup:
     """The article's sections, notes, references and disclaimer (no title, no page chrome)."""
     r = _Renderer(article, document_url)
     parts: list[str] = []
@@ -184,7 +187,7 @@ background:#eef4f7;border-radius:3px;padding:0 .35em;margin-left:.3em} .referenc
 
 
 def render_article_html(
-    article: Article, *, standalone: bool = True, document_url: DocumentUrl = default_document_url,
+    article: Article, *, standalone: bool = True, document_url: DocumentUrl | None = None,
     stylesheet: str | None = None,
 ) -> str:
     """Render ``article`` as HTML.
@@ -198,8 +201,12 @@ def render_article_html(
         embedded stylesheet (or ``stylesheet``, a URL); otherwise only the
         body fragment (:func:`render_body`).
     document_url
-        Where a citation links: the source document with the quote highlighted.
+        Where a citation links: the source document with the quote highlighted
+        (default: the web app's ``/documents/...`` for fragments, the
+        reference list for standalone pages, which have no server behind them).
     """
+    if document_url is None and not standalone:
+        document_url = default_document_url
     body = render_body(article, document_url=document_url)
     if not standalone:
         return str(body)

@@ -1,0 +1,206 @@
+"""Load test: N concurrent clients for D seconds against a real `medcite serve` on loopback.
+
+Mixes article reads (the HTML page and the JSON API) with asks: mostly
+questions already stored (served from the article store) and a share of new
+questions that run the answer pipeline. Prints throughput, p50/p95/p99 and
+errors per request kind. Stops by itself.
+
+    python bench/bench_load.py                      # builds a home from ../shared/corpora
+    python bench/bench_load.py --home ~/medcite --clients 20 --duration 60 --workers 2
+
+Targets on a 2-core machine: no errors, reads p95 < 100 ms, asks p95 < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+SEED_QUESTIONS = [
+    "What is the meaning of venous insufficiency (venous reflux) in the lower extremities?",
+    "How are venous leg ulcers managed?",
+    "What causes varicose veins?",
+    "How are varicose veins treated?",
+    "What are the symptoms of varicose veins?",
+    "How is chronic venous disease diagnosed?",
+    "When is compression therapy recommended for leg ulcers?",
+    "What is superficial thrombophlebitis?",
+]
+
+
+def pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    k = min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))
+    return xs[k]
+
+
+def build_home(home: Path) -> None:
+    ngc = CORPORA / "ngc_guideline_summaries" / "summaries"
+    paths = [str(ngc / "ngc-10764.xml"), str(ngc / "ngc-9975.xml"), str(CORPORA / "medquad" / "8_NHLBI_QA_XML"),
+             str(CORPORA / "medquad" / "4_MPlus_Health_Topics_QA"), str(CORPORA / "pubmedqa" / "data" / "ori_pqal.json")]
+    subprocess.run([sys.executable, "-m", "medcite", "ingest", "-q", "--home", str(home), *paths], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def new_questions(home: Path, n: int) -> list[str]:
+    """Questions the store can answer but nobody asked yet: patient-page titles."""
+    conn = sqlite3.connect(home / "medcite.sqlite")
+    titles = [r[0] for r in conn.execute(
+        "SELECT DISTINCT title FROM documents WHERE source_kind = 'patient-info' ORDER BY title LIMIT ?", (n,))]
+    conn.close()
+    return [f"What is {t.split('(')[0].strip()}?" for t in titles if 2 < len(t) < 80]
+
+
+class Conn:
+    """A minimal keep-alive HTTP/1.1 client on asyncio streams.
+
+    The load generator shares the machine's two cores with the server, so it
+    must be cheap; a general-purpose async client costs several times more CPU
+    per request than the server under test.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        if body:
+            head += "Content-Type: application/json\r\n"
+        self.writer.write(head.encode() + b"\r\n" + body)
+        await self.writer.drain()
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = next((int(x.split(":", 1)[1]) for x in lines[1:] if x.lower().startswith("content-length:")), 0)
+        await self.reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def run(host: str, port: int, clients: int, duration: float, stored: list[str], fresh: list[str],
+              slugs: list[str], ask_share: float, new_share: float) -> tuple[dict[str, list[float]], dict[str, int]]:
+    lat: dict[str, list[float]] = defaultdict(list)
+    errs: dict[str, int] = defaultdict(int)
+    fresh_iter = iter(fresh)
+    deadline = time.perf_counter() + duration
+
+    async def client(i: int) -> None:
+        rnd = random.Random(i)
+        conn = Conn(host, port)
+        while time.perf_counter() < deadline:
+            r = rnd.random()
+            body = b""
+            if r < ask_share:
+                q = next(fresh_iter, None) if rnd.random() < new_share else None
+                kind, method, path = ("ask-new" if q else "ask-stored"), "POST", "/api/v1/ask"
+                body = json.dumps({"question": q or rnd.choice(stored), "audience": "clinician"}).encode()
+            elif r < ask_share + (1 - ask_share) / 2:
+                kind, method, path = "read-html", "GET", f"/articles/{rnd.choice(slugs)}"
+            else:
+                kind, method, path = "read-api", "GET", f"/api/v1/articles/{rnd.choice(slugs)}"
+            t0 = time.perf_counter()
+            try:
+                ok = await conn.request(method, path, body) < 400
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                ok = False
+                await conn.close()
+            lat[kind].append(time.perf_counter() - t0)
+            if not ok:
+                errs[kind] += 1
+        await conn.close()
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return lat, errs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--home", type=Path, default=None, help="An ingested home (default: build a slice in /tmp).")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--ask-share", type=float, default=0.3, help="share of requests that are asks")
+    ap.add_argument("--new-share", type=float, default=0.05, help="share of asks that are new questions")
+    args = ap.parse_args()
+
+    tmp = None
+    home = args.home
+    if home is None:
+        tmp = tempfile.TemporaryDirectory(prefix="medcite-bench-")
+        home = Path(tmp.name)
+        print(f"building a home in {home} from {CORPORA} ...", file=sys.stderr)
+        build_home(home)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    # The per-client ask limit is raised: every bench client shares one loopback address.
+    proc = subprocess.Popen([sys.executable, "-m", "medcite", "serve", "--home", str(home), "--port", str(port),
+                             "--workers", str(args.workers), "--ask-rate", "100000", "--ask-burst", "100000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        # Warm-up: store the seed questions (these asks then hit the article store).
+        slugs = []
+        t0 = time.perf_counter()
+        for q in SEED_QUESTIONS:
+            r = httpx.post(base + "/api/v1/ask", json={"question": q, "audience": "clinician"}, timeout=60)
+            r.raise_for_status()
+            slugs.append(r.json()["slug"])
+        print(f"warm-up: {len(SEED_QUESTIONS)} questions stored in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        fresh = new_questions(home, 400)
+        random.Random(0).shuffle(fresh)
+        t0 = time.perf_counter()
+        lat, errs = asyncio.run(run("127.0.0.1", port, args.clients, args.duration, SEED_QUESTIONS, fresh, slugs, args.ask_share,
+                              args.new_share))
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if tmp is not None:
+            tmp.cleanup()
+
+    kinds = sorted(lat)
+    print(f"\n{args.clients} clients, {wall:.0f} s, {args.workers} workers, {len(slugs)} stored articles")
+    print(f"{'kind':<11} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    total = 0
+    for k in kinds:
+        xs = [x * 1000 for x in lat[k]]
+        total += len(xs)
+        print(f"{k:<11} {len(xs):>9} {len(xs) / wall:>8.1f} {statistics.median(xs):>8.1f} {pct(xs, 95):>8.1f} "
+              f"{pct(xs, 99):>8.1f} {errs[k]:>7}")
+    print(f"{'all':<11} {total:>9} {total / wall:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
