@@ -115,3 +115,35 @@ def test_demo_reingest_changes_nothing(demo_home: Path) -> None:
     out = json.loads(run("ingest", "--demo", "--home", str(demo_home), "--format", "json"))
     assert all(c["ingested"] == 0 and c["updated"] == 0 for c in out["by_format"].values())
     assert out["store"]["documents"] == sum(c["unchanged"] for c in out["by_format"].values())
+
+
+def test_migration_from_v1_keeps_data(tmp_path: Path) -> None:
+    from medcite.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript("BEGIN;" + MIGRATIONS[0] + "\nPRAGMA user_version = 1;\nCOMMIT;")
+    conn.execute(
+        "INSERT INTO files(path, sha256, size, status, updated_at) VALUES ('/a', 'abc', 1, 'done', 'now')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    rec = store.file_record("/a")
+    assert rec is not None and rec.sha256 == "abc" and rec.pipeline == ""
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_new_pipeline_version_redoes_unchanged_files(demo_home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    home = tmp_path / "copy"
+    shutil.copytree(demo_home, home)
+    conn = sqlite3.connect(home / "medcite.sqlite")
+    conn.execute("UPDATE files SET pipeline = 'old'")
+    conn.execute("UPDATE documents SET content_hash = 'old' WHERE source_format = 'ngc'")
+    conn.commit()
+    conn.close()
+    out = json.loads(run("ingest", "--demo", "--home", str(home), "--format", "json"))
+    assert out["by_format"]["ngc"]["updated"] == out["store"]["by_kind"]["guideline"]["documents"]
+    assert out["by_format"]["pubmedqa"]["unchanged"] == 1000

@@ -28,7 +28,7 @@ from medcite.index.base import SearchBackend
 from medcite.model import Document, ReadError
 from medcite.readers import Reader, ReaderError, detect
 from medcite.settings import IngestSettings
-from medcite.store.db import Store, document_hash
+from medcite.store.db import PIPELINE_VERSION, Store, document_hash
 
 #: Extensions considered when walking a folder (explicit files are always tried).
 CONTENT_SUFFIXES = {".xml", ".nxml", ".gz", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf",
@@ -216,7 +216,7 @@ class Ingester:
             return
         sha = file_sha256(path)
         rec = self.store.file_record(key)
-        if rec is not None and rec.sha256 == sha and rec.status == "done":
+        if rec is not None and rec.sha256 == sha and rec.status == "done" and rec.pipeline == PIPELINE_VERSION:
             c = report.fmt(rec.format or "unknown")
             c.files += 1
             c.unchanged += rec.documents
@@ -300,7 +300,7 @@ class Ingester:
                 stale = [d for d in self.store.documents_from(key) if d not in kept]
                 for doc_id in stale:
                     self.backend.remove(self.store.delete_document(doc_id))
-            self.store.record_file(key, sha, size, reader.name, status, done, file_error)
+            self.store.record_file(key, sha, size, reader.name, status, done, file_error, PIPELINE_VERSION)
         if self.on_progress:
             self.on_progress(path, done)
         if file_error is not None:

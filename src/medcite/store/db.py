@@ -46,15 +46,21 @@ class FileRecord:
     status: str
     documents: int
     error: str | None
+    pipeline: str = ""
 
 
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+#: Bump when readers or sentence/passage segmentation change what is stored for
+#: the same input: files and documents written by another version are redone.
+PIPELINE_VERSION = "2"
+
+
 def document_hash(doc: Document) -> str:
-    """A stable hash of everything stored for ``doc``; equal hash = unchanged."""
-    payload = json.dumps(asdict(doc), sort_keys=True, ensure_ascii=False, default=str)
+    """A stable hash of everything stored for ``doc`` (and of the pipeline version)."""
+    payload = PIPELINE_VERSION + json.dumps(asdict(doc), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -117,19 +123,21 @@ class Store:
     # -- files ---------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
         row = self.conn.execute(
-            "SELECT path, sha256, size, format, status, documents, error FROM files WHERE path = ?", (path,)
+            "SELECT path, sha256, size, format, status, documents, error, pipeline FROM files WHERE path = ?", (path,)
         ).fetchone()
         return FileRecord(*row) if row else None
 
     def record_file(
-        self, path: str, sha256: str, size: int, fmt: str | None, status: str, documents: int, error: str | None
+        self, path: str, sha256: str, size: int, fmt: str | None, status: str, documents: int, error: str | None,
+        pipeline: str = "",
     ) -> None:
         self.conn.execute(
-            "INSERT INTO files(path, sha256, size, format, status, documents, error, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, "
+            "INSERT INTO files(path, sha256, size, format, status, documents, error, updated_at, pipeline) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, "
             "size=excluded.size, format=excluded.format, status=excluded.status, "
-            "documents=excluded.documents, error=excluded.error, updated_at=excluded.updated_at",
-            (path, sha256, size, fmt, status, documents, error, now_iso()),
+            "documents=excluded.documents, error=excluded.error, updated_at=excluded.updated_at, "
+            "pipeline=excluded.pipeline",
+            (path, sha256, size, fmt, status, documents, error, now_iso(), pipeline),
         )
 
     # -- writing documents ---------------------------------------------------

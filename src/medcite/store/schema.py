@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = """
 CREATE TABLE files (
@@ -88,7 +88,13 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# v2: remember which version of the reading/segmenting pipeline wrote a file,
+# so a medcite that splits sentences differently re-reads unchanged files.
+_V2 = """
+ALTER TABLE files ADD COLUMN pipeline TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
