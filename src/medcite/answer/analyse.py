@@ -39,7 +39,7 @@ QUESTION_FACETS: dict[Facet, re.Pattern[str]] = {
 _SCAFFOLD = [
     r"what is the meaning of", r"what is meant by", r"what does it mean to have", r"what is the definition of",
     r"what are the (?:signs and )?symptoms of", r"what are the signs of", r"what are the causes of",
-    r"what are the treatments? (?:options )?for", r"what is the treatment (?:of|for)", r"what are the risk factors for",
+    r"what (?:are|is) the (?:first-line |initial |recommended |best )?treatments? (?:options )?for", r"what is the treatment (?:of|for)", r"what are the risk factors for",
     r"what is the (?:prognosis|outlook) (?:of|for)", r"how (?:can|do) (?:i|you|we) (?:prevent|avoid)",
     r"how (?:can|do|should) (?:i|you|we|doctors|clinicians)? ?(?:treat|manage|diagnose)",
     r"how is", r"how are", r"what causes", r"what is", r"what are", r"what does", r"what do",

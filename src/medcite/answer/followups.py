@@ -24,6 +24,8 @@ TEMPLATES: dict[str, str] = {
     "prevention": "How can {f} be prevented?",
     "definition": "What is {f}?",
 }
+#: A focus longer than this is a whole question, not an entity a template can name.
+MAX_FOCUS_WORDS = 5
 #: Population follow-ups, checked like the facets (the qualifier must be in the evidence).
 POPULATION_FOLLOW_UPS: tuple[tuple[str, str], ...] = (
     ("pregnancy", "How is {f} managed during pregnancy?"),
@@ -45,7 +47,13 @@ def has_evidence(conn: sqlite3.Connection, required: Sequence[str], cue_terms: S
 
 
 def follow_ups(conn: sqlite3.Connection, query: Query, covered: Sequence[str], display_focus: str, n: int = 3) -> list[str]:
-    """Up to ``n`` follow-up questions with evidence in the corpus."""
+    """Up to ``n`` follow-up questions with evidence in the corpus.
+
+    None for a long, question-shaped focus ("men aged 65 to 75 years who have
+    ever smoked be screened for ..."): the templates would read as nonsense.
+    """
+    if len(display_focus.split()) > MAX_FOCUS_WORDS:
+        return []
     required = [query.focus, *query.synonyms]
     asked = set(query.facets)
     order = [f for f in ("treatment", "diagnosis", "causes", "symptoms", "prognosis", "prevention") if f not in asked]

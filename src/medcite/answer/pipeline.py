@@ -38,6 +38,7 @@ from medcite.answer.retrieve import (
     top_documents,
 )
 from medcite.answer.select import FocusTerms, coverage, matches, mmr, score_candidates
+from medcite.answer.summary import ensure_short
 from medcite.answer.synthesize import (
     DocInfo,
     EvidenceSet,
@@ -257,6 +258,10 @@ def collect_evidence(conn: sqlite3.Connection, an: Analysis) -> EvidenceSet:
         # Relative floor: far weaker sentences are padding, not evidence.
         pool = [c for c in pool if c.score >= max(MIN_SCORE * 0.8, RELATIVE_FLOOR * best)]
         by_kind[kind] = mmr(pool, budget[kind], per_doc=6 if kind == "guideline" else 2)
+        if kind != "research":
+            # Leads and Key Points need a short statement per core facet.
+            core = list(dict.fromkeys([*q.facets, *(["diagnosis", "treatment"] if q.is_definition else [])]))
+            by_kind[kind] = ensure_short(pool, by_kind[kind], core)
     direct = [c for cs in by_kind.values() for c in cs if c.match in ("focus", "related")]
     notes: list[str] = []
     answerable = bool(direct)

@@ -69,6 +69,14 @@ class Candidate:
     match: str = ""
     #: Research only: the study design (see :mod:`medcite.answer.levels`).
     design: str | None = None
+    #: Start offset of the candidate's section (first sentences of a section lead it).
+    sec_start: int = -1
+    #: Filled by the selector: the document is about another condition and
+    #: only names the focus in passing (never used in a lead or Key Points).
+    off_topic: bool = False
+    #: Filled by the selector: "focus" when the sentence defines the focus or
+    #: a synonym, "related" when it defines a related condition, else "".
+    defines: str = ""
 
 
 @dataclass(slots=True)
@@ -341,6 +349,7 @@ def gather(
             doc_id=doc_id, source_kind=kind,  # type: ignore[arg-type]
             start=s, end=e, text=text[s:e], section_idx=si, heading=sec["heading"], field=sec["field"],
             grade=sec["grade"], level=sec["level"], label=sec["label"], passage_score=pscore, via_related=rel,
+            sec_start=int(sec["start"]),
         )
     # A list lead-in and its items can now overlap: keep the widest span.
     out = sorted(seen.values(), key=lambda c: (c.doc_id, c.start, -(c.end - c.start)))

@@ -77,7 +77,7 @@ _HEADING_FACETS: list[tuple[re.Pattern[str], Facet]] = [
 
 #: Text that is about the document, not the medicine.
 _BOILERPLATE = re.compile(
-    r"refer to the (original|full)|see the .{0,60}(section|field|version)|national guideline clearinghouse|"
+    r"(refer to|see) the (original|full)|see the .{0,60}(section|field|version)|national guideline clearinghouse|"
     r"\bNGC\b|guideline development group|this guideline|these guidelines|the guideline developers?|"
     r"this summary|full version|available (from|at) the|web site|website|www\.|https?://|copyright|"
     r"click here|for more information|go to the|\breferences\]|\bet al\b|definitions? of the strength|"
@@ -101,7 +101,11 @@ _LABEL_WEIGHT: dict[str, float] = {
     "OBJECTIVES": 0.8, "BACKGROUND": 0.9, "INTRODUCTION": 0.9,
 }
 _PERCENT_TABLE = re.compile(r"\d+%")
-_DEF_START = re.compile(r"^\W*([\w' -]{2,60}?)\s*(\([^)]*\)\s*)?(,[^,]{2,60},\s*)?\b(is|are|refers to|means)\b", re.I)
+_TABLE_ROW = re.compile(r"\s\|\s|^\W*variant \d+\s*:|^\s*(figure|table) \w+[.:]", re.I)
+_DEF_START = re.compile(
+    r"^\W*([\w' -]{2,60}?)\s*(\([^)]*\)\s*)?(,[^,]{2,60},\s*)?\b(is|are|refers to|means|occurs when|happens when)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,20 +144,70 @@ class FocusTerms:
         return sum(w for t, w in self.weights if t in toks) / total
 
 
+#: The verb of a recommendation and what follows it: "the Committee suggests
+#: ablation of ...", "Use duplex ultrasound to ...", "Offer compression".
+_ACTION = re.compile(
+    r"(?:^|\b(?:suggests?|recommends?|advises?|should)\s+(?:against\s+|that\s+|the\s+use\s+of\s+)?)"
+    r"(?P<obj>(?:(?:do\s+not\s+)?(?:offer|use|consider|perform|start|give|prescribe|refer|measure|assess|"
+    r"screen|treat|evaluate|obtain|order)\b)?[^,;:]{0,70})",
+    re.I,
+)
+
+
+def _counts(low: str) -> dict[Facet, int]:
+    return {f: len(rx.findall(low)) for f, rx in SENTENCE_FACETS.items()}
+
+
+def _pick(counts: dict[Facet, int], sec: Facet) -> Facet | None:
+    best = max(counts.values())
+    if best <= 0:
+        return None
+    tied = [f for f, n in counts.items() if n == best]
+    # Ties go to the section's facet when it is one of the tied ones.
+    if sec in tied:
+        return sec
+    # What a sentence recommends doing says more than what it mentions.
+    return min(tied, key=_TIE_ORDER.index)
+
+
+def main_action(text: str) -> str:
+    """The words right after a recommendation verb ("suggests ablation of the ...").
+
+    A recommendation's facet is what it tells the reader to *do*: "the
+    Committee suggests ablation of ... pathologic perforating veins (outward
+    flow of >500 ms)" is a treatment recommendation that happens to quote a
+    diagnostic threshold in its patient description.
+
+    >>> main_action("In a patient with reflux (>500 ms), the Committee suggests ablation of the veins.")
+    'ablation of the veins.'
+    >>> main_action("Use duplex ultrasound to confirm the diagnosis of varicose veins.")
+    'Use duplex ultrasound to confirm the diagnosis of varicose veins.'
+    """
+    found = [m for m in _ACTION.finditer(text) if m.group("obj").strip() and m.start() > 0]
+    if found:
+        return found[0].group("obj").strip()
+    m = re.match(r"\W*(?:do\s+not\s+)?(offer|use|consider|perform|start|give|prescribe|refer|measure|assess|screen|"
+                 r"treat|evaluate|obtain|order|advise|inform|ensure)\b", text, re.I)
+    return text.strip() if m else ""
+
+
 def classify(text: str, heading: str = "", label: str | None = None) -> Facet:
-    """The facet a sentence speaks to: its own cue words, then its section's label/heading."""
-    low = text.lower()
-    counts = {f: len(rx.findall(low)) for f, rx in SENTENCE_FACETS.items()}
-    best = max(counts.items(), key=lambda kv: kv[1])
-    if best[1] > 0:
-        # Ties go to the section's facet when it is one of the tied ones.
-        tied = [f for f, n in counts.items() if n == best[1]]
-        sec = section_facet(heading, label)
-        if sec in tied:
-            return sec
-        # What a sentence recommends doing says more than what it mentions.
-        return min(tied, key=_TIE_ORDER.index)
-    return section_facet(heading, label)
+    """The facet a sentence speaks to: its main action, its cue words, then its section.
+
+    The words after a recommendation verb decide first (see :func:`main_action`);
+    otherwise the facet with the most cue words in the whole sentence wins,
+    ties going to the section's facet, then to what a sentence recommends
+    doing over what it mentions.
+    """
+    sec = section_facet(heading, label)
+    action = main_action(text)
+    if action:
+        words = " ".join(action.split()[:7]).lower()
+        got = _pick(_counts(words), sec)
+        if got is not None and got != "definition":
+            return got
+    got = _pick(_counts(text.lower()), sec)
+    return got if got is not None else sec
 
 
 def section_facet(heading: str, label: str | None) -> Facet:
@@ -192,21 +246,39 @@ def matches(seq: Sequence[str], phrases: Iterable[frozenset[str]]) -> bool:
     return any(phrase_in(seq, p) for p in phrases)
 
 
-def is_definition(text: str, terms: FocusTerms) -> bool:
-    """A sentence of the form "<focus or synonym or related> is/are/refers to ..."."""
+def defines(text: str, terms: FocusTerms) -> str:
+    """``"focus"`` when ``text`` defines the focus or a synonym, ``"related"``
+    when it defines a related condition, else ``""``.
+
+    A definition is a sentence of the form "<name> is/are/refers to/means
+    ...", give or take a pronunciation or an abbreviation in parentheses.
+    """
     # "Varicose (VAR-i-kos) veins are ...": pronunciations and abbreviations aside.
-    m = _DEF_START.match(re.sub(r"\s*\([^)]*\)", "", text))
+    plain = re.sub(r"\s*\([^)]*\)", "", text)
+    m = _DEF_START.match(plain)
     if not m:
-        return False
-    after = re.sub(r"\s*\([^)]*\)", "", text)[m.end():].split()[:1]
-    if after and re.match(r"(\w+ed|usually|often|also|not|more|less|most|many|found|seen|known|at|in|on)$", after[0], re.I):
-        return False  # "Varicose veins are treated with ..." is not a definition
+        return ""
+    after = plain[m.end():].split()[:1]
+    if (
+        after and re.match(r"(\w+ed|usually|often|also|not|more|less|most|many|found|seen|known|at|in|on)$", after[0], re.I)
+        and not re.match(r"(defined|caused|characteri[sz]ed|called)$", after[0], re.I)
+    ):
+        return ""  # "Varicose veins are treated with ..." is not a definition
     if re.match(r"\W*(if|when|although|because|while|since|as|once|unless|whether)\b", m.group(1), re.I):
-        return False  # a conditional clause, not a subject
+        return ""  # a conditional clause, not a subject
     subject = set(tokenize(m.group(1)))
     # The subject must BE the focus (or a related name), give or take one
     # modifier: "Repeat glaucoma testing ... is recommended" defines nothing.
-    return any(p <= subject and len(subject - p) <= 1 for p in (*terms.focus, *terms.related))
+    if any(p <= subject and len(subject - p) <= 1 for p in terms.focus):
+        return "focus"
+    if any(p <= subject and len(subject - p) <= 1 for p in terms.related):
+        return "related"
+    return ""
+
+
+def is_definition(text: str, terms: FocusTerms) -> bool:
+    """A sentence of the form "<focus or synonym or related> is/are/refers to ..."."""
+    return bool(defines(text, terms))
 
 
 def quality(c: Candidate) -> float:
@@ -217,6 +289,10 @@ def quality(c: Candidate) -> float:
         return 0.0
     if c.source_kind == "guideline" and c.field != "recommendation" and _META_HEADINGS.search(c.heading or ""):
         return 0.0
+    if _TABLE_ROW.search(t):
+        return 0.0  # a table row ("CT abdomen | May Be Appropriate") or a scenario label ("Variant 1:")
+    if "\n" not in t and words < 12 and not t.rstrip().endswith((".", "!")):
+        return 0.0  # a heading or a bare term ("Type 2 diabetes mellitus (T2DM)"), not a statement
     q = 1.0
     if not (t[0].isupper() or t[0].isdigit() or t[0] in "-•(\"'"):
         q *= 0.6  # a fragment continuing the previous sentence
@@ -229,6 +305,17 @@ def quality(c: Candidate) -> float:
     if t.rstrip().endswith("?"):
         q *= 0.3  # a question (MedQuAD titles, headings) answers nothing
     return q
+
+
+#: Relevance multiplier of a sentence naming the focus inside a document about
+#: another condition, when other documents of its kind ARE about the focus.
+OFF_TOPIC = 0.35
+#: ... and when no document of its kind is about the focus (it may be all there is).
+PASSING = 0.55
+
+
+def _on_topic_kinds(cands: Sequence[Candidate], doc_about: dict[str, float]) -> set[str]:
+    return {c.source_kind for c in cands if doc_about.get(c.doc_id, 0.0) > 0}
 
 
 def score_candidates(
@@ -255,6 +342,16 @@ def score_candidates(
     strict_context
         Drop (rather than down-weight) off-context documents; set when the
         context is anatomical and its variants are known.
+
+    Notes
+    -----
+    A guideline or patient page about another condition (a sickle-cell
+    guideline that lists venous insufficiency among causes of leg ulcers)
+    only counts when the sentence itself names the focus, is scored at
+    :data:`OFF_TOPIC` of an on-topic sentence, and is flagged ``off_topic``
+    so it never reaches a lead or Key Points. Patient pages (MedQuAD) are
+    classified by their question type ("causes", "treatment"), which their
+    authors assigned, before cue words.
     """
     if not cands:
         return []
@@ -263,6 +360,7 @@ def score_candidates(
     if is_definition_q:
         # A good "what is" article also covers causes, diagnosis and treatment.
         wanted |= {"definition", "causes", "diagnosis", "treatment"}
+    on_topic = _on_topic_kinds(cands, doc_about) if not terms.long_focus else set()
     out: list[Candidate] = []
     for c in cands:
         q = quality(c)
@@ -278,7 +376,9 @@ def score_candidates(
         if terms.long_focus:
             # Research-style question: share of its content words in the sentence.
             fcov = terms.weighted_coverage(toks | set(hseq))
-            rel = fcov if fcov >= 0.4 else 0.0
+            # Guidelines and patient pages are not written about one study
+            # question: they need most of its (idf-weighted) words, not two.
+            rel = fcov if fcov >= (0.4 if c.source_kind == "research" else 0.45) else 0.0
             c.match = "focus" if rel else ""
             if not rel:
                 continue
@@ -295,9 +395,19 @@ def score_candidates(
             continue
         if c.match in ("related", "document", "related-document") and toks & terms.focus_tokens:
             rel += 0.15  # e.g. "reflux" in a venous-ulcer recommendation
-        # A sentence naming the focus inside a document about something else
-        # (a sickle-cell guideline listing venous insufficiency) is weaker.
-        rel *= 1.0 if about >= 1.0 else 0.9 if about > 0 else 0.55
+        if about <= 0:
+            if c.source_kind in on_topic and c.source_kind != "research":
+                # A passing mention in a document about something else needs
+                # the sentence itself to be about the focus (its subject, in
+                # its first words), and stays minor.
+                if c.match != "focus" or not matches(seq[:6], terms.focus):
+                    continue
+                rel *= OFF_TOPIC
+                c.off_topic = True
+            else:
+                rel *= PASSING
+        elif about > 0 and about < 1.0:
+            rel *= 0.9
         if c.doc_id in off_context:
             if strict_context:
                 continue
@@ -306,17 +416,36 @@ def score_candidates(
             if c.match not in ("focus", "related"):
                 continue  # a study sentence must itself name the focus or a related condition
             rel *= _LABEL_WEIGHT.get((c.label or c.heading or "").upper(), 1.0)
-        c.facet = classify(c.text, c.heading, c.label)
-        if is_definition(c.text, terms):
+        sec_facet = section_facet(c.heading, c.label)
+        if c.source_kind == "patient-info" and c.label and sec_facet not in ("other", "definition"):
+            # MedQuAD's question type ("causes", "treatment") was assigned by
+            # the page's authors; an "information" answer mixes every facet.
+            c.facet = sec_facet
+        else:
+            c.facet = classify(c.text, c.heading, c.label)
+        c.defines = defines(c.text, terms)
+        first = c.sec_start >= 0 and c.start <= c.sec_start + 2
+        if c.defines:
+            c.facet = "definition"
+        elif c.source_kind == "patient-info" and first and sec_facet == "definition" and about > 0:
+            # The opening sentence of a page's "What is X?" answer is its definition.
             c.facet = "definition"
         fscore = 0.0
         if c.facet in wanted:
-            fscore = 0.3 + (0.3 if c.facet == "definition" and is_definition_q else 0.0)
+            fscore = 0.3
+            if c.facet == "definition" and is_definition_q:
+                fscore += 0.3 if c.defines != "related" else 0.25
+                if c.defines == "focus":
+                    fscore += 0.2
         elif facets and c.facet != "other":
             fscore = 0.05
         bonus = 0.1 if c.field == "recommendation" else 0.0
         if c.grade or c.level:
             bonus += 0.05
+        if c.source_kind == "patient-info" and sec_facet in wanted:
+            bonus += 0.15  # the page's answer to the very question type asked
+        if first and about > 0:
+            bonus += 0.05  # a section's opening sentence states its topic
         # Multiplicative: facet fit and BM25 rank order sentences of equal
         # relevance but never lift an off-focus sentence over an on-focus one.
         c.score = q * rel * (1.0 + fscore + bonus + 0.3 * c.passage_score / top)

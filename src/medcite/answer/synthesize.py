@@ -20,6 +20,8 @@ from typing import Protocol
 
 from medcite.answer.levels import design_rank
 from medcite.answer.retrieve import Candidate
+from medcite.answer.select import jaccard
+from medcite.answer.summary import salience
 from medcite.model import Article, ArticleSection, Audience, Facet, Query, Quote, Reference, Statement
 
 NO_EVIDENCE = "The evidence in this corpus does not cover this question."
@@ -132,6 +134,17 @@ def _strip_bullet(text: str, start: int) -> tuple[str, int]:
     return (text[m.end():], start + m.end()) if m else (text, start)
 
 
+#: How directly a sentence is about the focus (see ``select.score_candidates``).
+_MATCH_WEIGHT: dict[str, float] = {"focus": 1.0, "related": 0.85, "document": 0.8, "related-document": 0.6}
+_PRONOUN_START = re.compile(r"^\W*(if\s+[^,]*,\s*)?(it|they|them|these|this|those|such)\b", re.I)
+
+
+def _complete(text: str) -> bool:
+    """A whole sentence (or a list with its lead-in), not a bare list item or heading."""
+    t = text.rstrip()
+    return "\n" in t or t.endswith((".", "!", ")", "]"))
+
+
 class ExtractiveSynthesizer:
     """The default composer: statements are the selected source sentences.
 
@@ -177,20 +190,57 @@ class ExtractiveSynthesizer:
             facet=c.facet if c.facet in FACET_TITLES else "other",  # type: ignore[arg-type]
         )
 
-    def _lead(self, cands: list[Candidate], q: Query) -> list[Candidate]:
-        """Definition first for what-is questions, then the strongest other facets."""
-        # Short sentences make a readable lead: long multi-clause
-        # recommendations stay in the facet subsections.
-        ranked = sorted(cands, key=lambda c: -c.score * (1.0 - 0.01 * max(0, len(c.text.split()) - 30)))
+    @staticmethod
+    def _brevity(c: Candidate, free: int = 25, per_word: float = 0.02) -> float:
+        """``score`` discounted per word beyond ``free``, weighted by :func:`salience`.
+
+        Short sentences read better as summaries; among equally relevant ones
+        (a guideline's 40 recommendations all score alike) the one saying
+        most about its facet, positively, is the better summary.
+        """
+        return c.score * max(0.2, 1.0 - per_word * max(0, len(c.text.split()) - free)) * salience(c)
+
+    def _lead(self, cands: list[Candidate], q: Query, *, related_definition: bool = False) -> list[Candidate]:
+        """The lead paragraph: answer the question asked, directly.
+
+        For a what-is question: the best sentence that defines the focus (or
+        a synonym), then the key diagnostic and treatment statements. For
+        other questions: the best statement of each facet asked, in the
+        question's order, then the strongest other facets. Off-topic
+        documents never lead; long multi-clause recommendations stay in the
+        facet subsections.
+        """
+        # Long statements may lead only when they are clearly the best answer
+        # (a 75-word recommendation that holds the asked-for threshold).
+        pool = [c for c in cands if not c.off_topic and len(c.text.split()) <= 90 and _complete(c.text)]
+        ranked = sorted(pool, key=lambda c: -self._brevity(c, per_word=0.01) * _MATCH_WEIGHT.get(c.match, 0.6))
         lead: list[Candidate] = []
         if q.is_definition:
-            defs = [c for c in ranked if c.facet == "definition"]
-            lead += defs[:1]
+            lead += [c for c in ranked if c.defines == "focus"][:1]
+            if not lead and related_definition:
+                # No definition of the focus itself: a neighbouring condition's
+                # definition ("Varicose veins are ...") still orients the reader.
+                lead += [c for c in ranked if c.defines == "related"][:1]
+            order: list[str] = ["diagnosis", "treatment"]
+        else:
+            order = [f for f in q.facets if f != "definition"]
+        for f in order:
+            if len(lead) >= self.lead_size:
+                break
+            best = next((c for c in ranked if c.facet == f and c not in lead), None)
+            if best is not None:
+                lead.append(best)
         seen = {c.facet for c in lead}
+        # Then more of what was asked ("how is X treated": a second treatment
+        # statement beats a risk factor), then the strongest other facets.
+        asked = [c for c in ranked if c.facet in order and c not in lead]
+        for c in asked[: max(0, self.lead_size - len(lead) - 1)] if order and not q.is_definition else []:
+            lead.append(c)
         for c in ranked:
             if len(lead) >= self.lead_size:
                 break
-            if c not in lead and c.facet not in seen and len(c.text.split()) <= 60:
+            # A definition of a neighbouring condition is no answer to "what is X".
+            if c not in lead and c.facet not in seen and not (q.is_definition and c.facet == "definition"):
                 lead.append(c)
                 seen.add(c.facet)
         return lead
@@ -211,26 +261,49 @@ class ExtractiveSynthesizer:
             )
         return subs
 
-    def _key_points(self, cands: list[Candidate], lead: list[Candidate], num: dict[str, int]) -> ArticleSection | None:
-        """The strongest statement of each facet, shorter and graded ones preferred.
+    def _key_points(
+        self, cands: list[Candidate], lead: list[Candidate], num: dict[str, int], q: Query
+    ) -> ArticleSection | None:
+        """The most informative short statements, one per facet, not repeating the lead.
 
-        Lead statements are only reused when a facet has nothing else, so the
-        bullets add to the lead instead of repeating it.
+        Facets in reading order (what it is, why, how diagnosed, how
+        treated, ...); within a facet the best score discounted for length
+        (see :meth:`_brevity`), a graded recommendation and a source not yet
+        quoted preferred. Off-topic documents never make a key point; a lead
+        statement (or a near copy of one) is not repeated.
         """
-        def rank(c: Candidate) -> float:
-            return c.score + (0.1 if c.grade or c.level else 0.0) - 0.003 * len(c.text.split())
+        def rank(c: Candidate, used: set[str]) -> float:
+            v = self._brevity(c, free=20, per_word=0.025)
+            return v + (0.05 if c.grade or c.level else 0.0) - (0.1 if c.doc_id in used else 0.0)
 
+        lead_toks = [c.tokens for c in lead]
+        pool = [
+            c for c in cands
+            if not c.off_topic and c not in lead and len(c.text.split()) <= 45 and _complete(c.text)
+            # A key point must stand alone: it names the focus or a related
+            # condition, and does not open on a pronoun ("consider treating them").
+            and c.match in ("focus", "related") and not _PRONOUN_START.match(c.text)
+            and all(jaccard(c.tokens, t) <= 0.5 for t in lead_toks)
+        ]
         chosen: list[Candidate] = []
-        # Actionable facets first: what to test, what to do, then why.
-        for f in ("diagnosis", "treatment", "causes", "definition", "symptoms", "prognosis", "prevention", "dosing"):
-            if len(chosen) >= self.key_points:
-                break
-            pool = [c for c in cands if c.facet == f and c not in chosen]
-            fresh = [c for c in pool if c not in lead] or pool
-            if fresh:
-                used = {c.doc_id for c in chosen}
-                # Prefer a source not yet quoted, so key points span the guidelines.
-                chosen.append(max(fresh, key=lambda c: rank(c) - (0.15 if c.doc_id in used else 0.0)))
+        # The facets the question asks (a what-is question asks what it is,
+        # why, how diagnosed and how treated), in reading order: a key point
+        # on hand-washing does not belong under "how is pneumonia treated".
+        core = ("definition", "causes", "diagnosis", "treatment")
+        asked = set(core) if q.is_definition or not q.facets else set(q.facets)
+        facets = [f for f in (*core, "symptoms", "prognosis", "prevention", "dosing") if f in asked]
+        # One per facet; a question about a single facet ("how is X treated")
+        # may take a second statement of it.
+        for _round in range(1 if len(facets) > 1 else 2):
+            for f in facets:
+                if len(chosen) >= self.key_points:
+                    break
+                fresh = [c for c in pool if c.facet == f and c not in chosen
+                         and (f != "definition" or c.defines == "focus")
+                         and all(jaccard(c.tokens, o.tokens) <= 0.5 for o in chosen)]
+                if fresh:
+                    used = {c.doc_id for c in chosen}
+                    chosen.append(max(fresh, key=lambda c: rank(c, used)))
         if not chosen:
             return None
         return ArticleSection(
@@ -241,14 +314,20 @@ class ExtractiveSynthesizer:
         self, title: str, kind: str, cands: list[Candidate], q: Query, num: dict[str, int], *,
         with_key_points: bool, note: str | None = None,
     ) -> ArticleSection:
-        lead = self._lead(cands, q)
+        lead = self._lead(cands, q, related_definition=kind == "patient-info")
         rest = [c for c in cands if c not in lead]
+        if note is None and q.is_definition and kind == "guidelines" and not any(c.defines == "focus" for c in lead):
+            # Say so rather than pass off a neighbouring definition as the answer.
+            note = (
+                f"No guideline sentence in this corpus defines {q.focus}; the lead gives the guideline "
+                "statements most directly about it."
+            )
         sec = ArticleSection(
             title=title, kind=kind, statements=[self._statement(c, num) for c in lead],
             subsections=self._by_facet(rest, num, kind), note=note,
         )
         if with_key_points:
-            kp = self._key_points(cands, lead, num)
+            kp = self._key_points(cands, lead, num, q)
             if kp is not None:
                 sec.subsections.append(kp)
         return sec

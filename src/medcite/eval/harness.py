@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from medcite.engine import Engine
 from medcite.eval.baselines import BaselineHit, PlainBM25, first_snippets
@@ -24,7 +23,7 @@ from medcite.eval.faithfulness import (
     check_article,
     lead_and_key_points,
 )
-from medcite.eval.metrics import mean, per_query_metrics, ranking_metrics, rouge
+from medcite.eval.metrics import mean, ranking_metrics, rouge
 from medcite.eval.runs import write_qrels, write_run
 from medcite.ingest import Ingester
 from medcite.model import Article, Passage
@@ -65,6 +64,8 @@ class DatasetResult:
     total: int
     tables: list[Table] = field(default_factory=list)
     curves: dict[str, dict[int, float]] = field(default_factory=dict)
+    #: Questions behind the curves (those with a gold document).
+    curve_n: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -151,6 +152,7 @@ def score_retrieval(
         table.rows[system] = dict(ranking_metrics(qrels, run, measures))
         if curve:
             result.curves[system] = recall_curve(qrels, run)
+            result.curve_n = len(qrels)
         if out is not None:
             tag = system.split()[0]
             write_run(out / f"{name}.{slug}.{tag}.run", run, tag)
@@ -270,6 +272,3 @@ def corpus_timings(result: DatasetResult, corpus: Corpus) -> None:
 def dataset_header(ds: Dataset) -> DatasetResult:
     return DatasetResult(ds.name, len(ds.questions), ds.total, notes=list(ds.notes))
 
-
-def per_query(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, dict[str, Any]]:
-    return {q: dict(v) for q, v in per_query_metrics(qrels, run, ("R@10", "RR")).items()}

@@ -101,8 +101,13 @@ def plot_curves(results: Sequence[DatasetResult], path: Path) -> bool:
     matplotlib.use("Agg")  # no display on servers and in CI
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(with_curves), figsize=(4.2 * len(with_curves), 3.6), squeeze=False)
-    for ax, r in zip(axes[0], with_curves, strict=True):
+    cols = min(3, len(with_curves))
+    rows = -(-len(with_curves) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[len(with_curves):]:
+        ax.set_visible(False)
+    for ax, r in zip(flat, with_curves, strict=False):
         for system, curve in r.curves.items():
             ks = sorted(curve)
             ax.plot(ks, [curve[k] for k in ks], marker="o", label=system)
@@ -112,7 +117,7 @@ def plot_curves(results: Sequence[DatasetResult], path: Path) -> bool:
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("k")
         ax.set_ylabel("recall@k")
-        ax.set_title(f"{r.name} (n={r.questions})")
+        ax.set_title(f"{r.name} (n={r.curve_n or r.questions})")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()

@@ -82,7 +82,8 @@ def run(
                 where = home or Path(tmp) / f"home{len(corpora)}"
                 # A corpus that is a subset of this one (MedQuAD inside keyfacts) is
                 # grown in place: ingest skips its unchanged files, saving a rebuild.
-                sub = next((k for k in corpora if set(k) <= set(key)), None)
+                subs = [k for k in corpora if set(k) <= set(key)]
+                sub = max(subs, key=len) if subs else None
                 if sub is not None and home is None:
                     old = corpora.pop(sub)
                     where = old.engine.settings.home
