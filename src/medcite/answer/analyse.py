@@ -23,7 +23,9 @@ from medcite.model import Audience, Facet, Query
 #: Cue patterns for the facets a question asks about (matched on lower case).
 QUESTION_FACETS: dict[Facet, re.Pattern[str]] = {
     "definition": re.compile(r"\bmean(s|ing)?\b|\bdefin\w*|^(what'?s|what is|what are) (a |an )?[\w-]+\W*$"),
-    "causes": re.compile(r"\b(cause[sd]?|why|risk factors?|etiolog\w*|aetiolog\w*|pathophysiolog\w*|mechanism)"),
+    "causes": re.compile(
+        r"\b(cause[sd]?|why|risk factors?|etiolog\w*|aetiolog\w*|pathophysiolog\w*|mechanism|mode of action)"
+    ),
     "symptoms": re.compile(r"\b(symptoms?|signs?|present(s|ation)?|feel|complications?)\b"),
     "diagnosis": re.compile(r"\b(diagnos\w*|test(s|ing|ed)?|screen\w*|detect\w*|imaging|ultrasound|assess\w*)\b"),
     "treatment": re.compile(
@@ -48,6 +50,29 @@ _SCAFFOLD = [
     r"do", r"does", r"is", r"are", r"can", r"should",
 ]
 _SCAFFOLD_RE = re.compile(r"^(?:" + "|".join(_SCAFFOLD) + r")\b\s*", re.I)
+#: Research-question scaffolding ("the mode of action of", "the role of"):
+#: the aspect asked about an entity, not the entity. Each becomes an aspect
+#: (its words boost retrieval) and is stripped from the focus, because the
+#: focus must be matched in the evidence and no abstract says "the main
+#: results of PRKAR1A knockdown" (BioASQ summary questions).
+_ASPECT = [
+    r"(?:the )?main (?:results?|findings?|outcomes?) of", r"(?:the )?(?:mode|mechanism)s? of action of",
+    r"(?:the )?(?:molecular |biological |prognostic |clinical |physiological |main |possible )?"
+    r"(?:role|roles|features|characteristics|function|functions|mechanism|mechanisms|principle|principles|effect|effects|impact|"
+    r"aim|aims|purpose|value|significance|relevance|utility|use|usefulness|importance|implications?|"
+    r"side effects?|adverse effects?|indications?|targets?|outcomes?|benefits?|risks?) of",
+    r"(?:the )?(?:association|associations|relationship|relation|link|interaction|difference|correlation)s? "
+    r"(?:of|between)",
+    r"(?:what is )?known about", r"there (?:a|an|any)", r"(?:what|which) (?:kind|type|types|sort) of",
+]
+_ASPECT_RE = re.compile(r"^(?:" + "|".join(_ASPECT) + r")\b\s*", re.I)
+#: Whole-question shapes whose entity sits in the middle or at the end.
+_KNOWN_AS_RE = re.compile(r"^(?:which|what)\b.*?\b(?:is|are) (?:known|referred to|described) as\s+(?P<f>.+)$", re.I)
+_USED_FOR_RE = re.compile(r"^for what (?:is|are)\s+(?P<f>.+?)\s+used\b.*$", re.I)
+#: Factoid/list question openers not in the scaffolding ("which gene", "list").
+_WH_RE = re.compile(r"^(?:which|list|name|have|has)\b\s*", re.I)
+#: Mid-question scaffolding ("... would you use in order to ...").
+_MID_RE = re.compile(r"\s+(?:would|could|should|can|do) (?:you|we|one|i) use(?: in order)?(?: to)?\s+", re.I)
 #: Trailing scaffolding ("... treated?", "... mean?").
 _TRAIL_RE = re.compile(
     r"\s+(?:(?:be|is|are|get|gets)\s+)?(?:mean|treated|managed|diagnosed|prevented|caused|defined|cured|tested|"
@@ -129,6 +154,9 @@ class Analysis:
     #: Soft context from the question ("lower extremities"): helps ranking,
     #: never required.
     context: list[str] = field(default_factory=list)
+    #: Research aspects stripped from the focus ("mode of action of"):
+    #: boost retrieval, never required.
+    aspects: list[str] = field(default_factory=list)
 
 
 def facets_of(question: str) -> list[Facet]:
@@ -146,16 +174,51 @@ def split_focus(question: str) -> tuple[str, list[str], list[str], list[str]]:
     ('venous insufficiency', ['venous reflux'], [], ['lower extremities'])
     >>> split_focus("How is asthma treated in pregnancy?")
     ('asthma', [], ['pregnancy'], [])
+    >>> split_focus("What is the mode of action of everolimus?")[0]
+    'everolimus'
+    """
+    return split_question(question)[:4]  # type: ignore[return-value]
+
+
+def split_question(question: str) -> tuple[str, list[str], list[str], list[str], list[str]]:
+    """:func:`split_focus` plus the research aspects stripped from the focus.
+
+    Examples
+    --------
+    >>> split_question("What are the main results of PRKAR1A Knockdown?")
+    ('prkar1a knockdown', [], [], [], ['main results of'])
+    >>> split_question("Which pathological condition of the heart is known as hypertrophic cardiomyopathy (HCM)?")[0]
+    'hypertrophic cardiomyopathy'
+    >>> split_question("Is there a genetic component for happiness?")[0]
+    'genetic component for happiness'
     """
     q = " ".join(question.strip().split()).rstrip("?.! ").strip()
     alts = [a.strip() for a in re.findall(r"\(([^()]{2,60})\)", q)]
     q = re.sub(r"\s*\([^()]*\)", "", q)
+    aspects: list[str] = []
+    m = _KNOWN_AS_RE.match(q) or _USED_FOR_RE.match(q)
+    if m:
+        aspects.append(q[: m.start("f")].strip().lower())
+        q = m.group("f").strip()
+    wh = _WH_RE.match(q)
+    if wh and not _SCAFFOLD_RE.match(q) and tokenize(q[wh.end():]):
+        # "Which enzyme is inhibited by ribociclib?", "List features of ...":
+        # a research (factoid/list) question; its words stay in the focus.
+        aspects.append(wh.group(0).strip().lower())
+        q = q[wh.end():].strip()
+    if _MID_RE.search(q):
+        aspects.append("use")
+        q = _MID_RE.sub(" ", q)
     prev = None
     qualifiers: list[str] = []
     context: list[str] = []
     while prev != q:
         prev = q
         q = _SCAFFOLD_RE.sub("", q).strip()
+        am = _ASPECT_RE.match(q)
+        if am and tokenize(q[am.end():]):
+            aspects.append(am.group(0).strip().lower())
+            q = q[am.end():].strip()
         q = _TRAIL_RE.sub("", q).strip()
         q = _ARTICLE_RE.sub("", q).strip()
         # Peel a trailing context phrase ("... in the lower extremities"):
@@ -167,11 +230,14 @@ def split_focus(question: str) -> tuple[str, list[str], list[str], list[str]]:
             if POPULATIONS.search(ctx) and len(ctx.split()) <= 4:
                 qualifiers.append(ctx)
                 q = q[: m.start()].strip()
-            elif not m.group(0).strip().lower().startswith(("of", "for")) and len(ctx.split()) <= 3:
+            elif not aspects and not m.group(0).strip().lower().startswith(("of", "for")) and len(ctx.split()) <= 3:
+                # (After a research aspect, "the role of RhoA in bladder cancer",
+                # the trailing phrase is part of what is asked, not a setting.)
                 context.append(ctx)
                 q = q[: m.start()].strip()
     alts = [a for a in alts if tokenize(a)]
-    return q.lower(), [a.lower() for a in alts], qualifiers, context
+    q = q.replace('"', "").strip(" '")
+    return q.lower(), [a.lower() for a in alts], qualifiers, context, aspects
 
 
 def follow_up_qualifier(question: str) -> str | None:
@@ -215,7 +281,7 @@ def analyse_question(question: str, *, audience: Audience = "clinician", prior: 
             audience=audience, qualifiers=quals, is_definition=False,
         )
         return Analysis(query=q, related=rel_c)
-    focus, alts, qualifiers, context = split_focus(question)
+    focus, alts, qualifiers, context, aspects = split_question(question)
     synonyms = list(alts)
     related: list[str] = []
     for term in [focus, *alts]:
@@ -233,7 +299,7 @@ def analyse_question(question: str, *, audience: Audience = "clinician", prior: 
         question=question, focus=focus, synonyms=synonyms, facets=facets, audience=audience,
         qualifiers=qualifiers, is_definition=is_def,
     )
-    return Analysis(query=q, related=related, context=context)
+    return Analysis(query=q, related=related, context=context, aspects=aspects)
 
 
 def _content_tokens(text: str) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ from medcite.answer.followups import follow_ups
 from medcite.answer.levels import guideline_level, study_design
 from medcite.answer.retrieve import (
     FACET_TERMS,
+    GENERIC_HEADS,
     K_FOCUS,
     K_RELATED,
     MAX_AND_TOKENS,
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 
 #: Sentences kept per source kind (clinician); patient mode swaps the first and last.
 BUDGET: dict[str, int] = {"guideline": 12, "research": 6, "patient-info": 5}
+#: Research sentences kept when no guideline answers (research then leads).
+RESEARCH_LEAD_BUDGET = 10
 #: Below this best score a kind contributes nothing (weak matches are not padding).
 MIN_SCORE = 0.55
 #: Within a kind, sentences scoring below this share of the best are dropped.
@@ -127,7 +130,7 @@ def _doc_about(meta: dict[str, sqlite3.Row], terms: FocusTerms) -> dict[str, flo
             extra = {}
         extra = extra if isinstance(extra, dict) else {}
         names = [tokenize(n) for n in [r["title"], *_extra_terms(extra, ("conditions", "focus"))]]
-        if any(matches(n, terms.focus) for n in names):
+        if any(terms.hit(n) for n in names):
             out[doc_id] = 1.0
         elif any(matches(n, terms.related) for n in names):
             out[doc_id] = 0.6
@@ -200,12 +203,20 @@ def scored_candidates(
     # A long, research-style focus is retrieved by its rarest words (cheap
     # posting lists, and the words that carry its meaning).
     req_groups = [tokenize(t) for t in focus_terms]
+    head: list[str] = []
     if long_focus:
         req_groups = [stats.rare(focus_toks, 4), *req_groups[1:]]
+    else:
+        # Only the focus's specific head terms are required ("couger", not
+        # "tool"): see TermStats.head.
+        head = stats.head(focus_toks)
+        req_groups = [head, *req_groups[1:]]
     boost_raw = [t for f in (q.facets or ["definition", "treatment"]) for t in FACET_TERMS.get(f, ())]
     if q.is_definition:
         boost_raw += [*FACET_TERMS["causes"], *FACET_TERMS["diagnosis"], *FACET_TERMS["treatment"]]
     boost_raw += [t for c in an.context for t in tokenize(c)]
+    boost_raw += [t for a in an.aspects for t in tokenize(a)]
+    boost_raw += [t for t in focus_toks if t not in head]
     boost = stats.selective(boost_raw)
     groups: list[tuple[SourceKind, list[tuple[int, float]], bool]] = []
     focus_expr = build_expression([], boost, q.qualifiers, groups=req_groups)
@@ -224,13 +235,31 @@ def scored_candidates(
     texts: dict[str, str] = {}
     cands = gather(conn, texts, groups, sweep(conn, swept))
     meta = _meta(conn, {c.doc_id for c in cands})
-    terms = FocusTerms.build(focus_terms, an.related, q.qualifiers, idf=stats.idf)
+    terms = FocusTerms.build(
+        focus_terms, an.related, q.qualifiers, idf=stats.idf, head=head, relational=bool(an.aspects)
+    )
     off = _off_context(texts, an.context)
     scored = score_candidates(
         cands, terms, q.facets, _doc_about(meta, terms), is_definition_q=q.is_definition, off_context=off,
         strict_context=any(c.lower() in CONTEXT_SYNONYMS for c in an.context),
+        # A research question ("the main results of PRKAR1A knockdown") names
+        # its entity by its rarest word; any other question ("how do I tune a
+        # guitar") must find every specific word of its focus in the document.
+        doc_has_focus=_doc_has(texts, set(focus_toks) - GENERIC_HEADS) if head and not an.aspects else None,
     )
     return scored, texts, meta
+
+
+def _doc_has(texts: dict[str, str], words: set[str]) -> Callable[[str], bool]:
+    """A cached test: does the document's text hold every one of ``words`` (stemmed tokens)?"""
+    cache: dict[str, bool] = {}
+
+    def has(doc_id: str) -> bool:
+        if doc_id not in cache:
+            cache[doc_id] = words <= set(tokenize(texts.get(doc_id, "")))
+        return cache[doc_id]
+
+    return has
 
 
 def _off_context(texts: dict[str, str], context: Sequence[str]) -> frozenset[str]:
@@ -251,6 +280,10 @@ def collect_evidence(conn: sqlite3.Connection, an: Analysis) -> EvidenceSet:
     if q.audience == "patient":
         budget = {"patient-info": 10, "guideline": 5, "research": 3}
     for kind in ("guideline", "research", "patient-info"):
+        if kind == "research" and "guideline" not in by_kind and q.audience != "patient":
+            # Research leads the answer (see ExtractiveSynthesizer._research_summary):
+            # a lead, Key Points and findings by facet need more sentences.
+            budget["research"] = RESEARCH_LEAD_BUDGET
         pool = [c for c in scored if c.source_kind == kind]
         if not pool or max(c.score for c in pool) < MIN_SCORE:
             continue

@@ -26,6 +26,17 @@ K_RELATED = 24
 #: its tokens; the selector then demands coverage.
 MAX_AND_TOKENS = 3
 
+#: A focus token this many times more frequent than its rarest token is
+#: generic ("knockdown" next to "prkar1a"; see :meth:`TermStats.head`).
+HEAD_DF_RATIO = 8.0
+#: Head nouns of research questions that name a kind of thing, not the thing
+#: ("the COUGER tool", "the PAR-CLIP methodology", "the viral KP4 protein").
+GENERIC_HEADS: frozenset[str] = frozenset(tokenize(
+    "tool tools method methods methodology technique techniques approach approaches system systems "
+    "protein proteins gene genes molecule molecules database software algorithm program package server "
+    "assay procedure strategy model models"
+))
+
 #: Recommendation sentences taken per swept guideline (see :func:`sweep`).
 SWEEP_PER_DOC = 160
 #: ``(doc_id, source_kind, section_idx, start, end, passage_score)``
@@ -117,6 +128,26 @@ class TermStats:
         """The ``k`` rarest terms that occur at all, rarest first."""
         present = [t for t in dict.fromkeys(terms) if self.df(t) > 0]
         return sorted(present, key=self.df)[:k]
+
+    def head(self, terms: Sequence[str], ratio: float = 0) -> list[str]:
+        """The specific head terms of a focus: what a passage must contain to be about it.
+
+        A focus token is *generic* when it is a research head noun
+        (:data:`GENERIC_HEADS`: "tool", "protein", "methodology") or at least
+        ``ratio`` times as frequent as the focus's rarest token ("knockdown"
+        next to "prkar1a"); the rest, rarest first, must be present. A token
+        the corpus has never seen stays required, so an unknown name still
+        abstains. The df ratio is the same signal as idf (Sparck Jones 1972):
+        rare words carry the meaning of a phrase.
+        """
+        uniq = list(dict.fromkeys(terms))
+        if len(uniq) <= 1:
+            return uniq
+        ratio = ratio or HEAD_DF_RATIO
+        dfs = {t: self.df(t) for t in uniq}
+        rarest = min(dfs.values())
+        head = [t for t in uniq if t not in GENERIC_HEADS and dfs[t] <= max(1, rarest) * ratio]
+        return sorted(head, key=dfs.__getitem__) or [min(uniq, key=dfs.__getitem__)]
 
     def selective(self, terms: Sequence[str], max_share: float = 0.08, k: int = 12) -> list[str]:
         """Boost terms worth scoring: frequent ones cost much and say little."""

@@ -108,6 +108,10 @@ _DEF_START = re.compile(
 )
 
 
+#: A focus that relates things ("TRH on myocardial contractility"), not one name.
+_RELATIONAL = re.compile(r"\s(in|on|and|with|for|of|after|during|to|between|from|versus|vs|or|by)\s", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class FocusTerms:
     """Stemmed token sets: the focus with its synonyms, related conditions, qualifiers."""
@@ -120,23 +124,43 @@ class FocusTerms:
     focus_tokens: frozenset[str] = frozenset()
     #: idf of each focus token (long, research-style focus only).
     weights: tuple[tuple[str, float], ...] = ()
+    #: Head terms of a relational focus: all present anywhere in a sentence.
+    bags: tuple[frozenset[str], ...] = ()
 
     @classmethod
     def build(
         cls, focus: Sequence[str], related: Sequence[str], qualifiers: Sequence[str],
-        idf: Callable[[str], float] | None = None,
+        idf: Callable[[str], float] | None = None, head: Sequence[str] = (), relational: bool = False,
     ) -> FocusTerms:
+        """Token sets of the focus terms; ``head`` (already stemmed, see
+        :meth:`~medcite.answer.retrieve.TermStats.head`) is a further way to
+        match the focus, so "COUGER" counts without the generic "tool".
+        ``relational`` (a research question: "the role of RhoA in bladder
+        cancer") lets the head terms of a focus joined by a preposition
+        co-occur anywhere in a sentence instead of as one phrase."""
         def sets(terms: Sequence[str]) -> tuple[frozenset[str], ...]:
             return tuple(s for s in (frozenset(tokenize(t)) for t in terms) if s)
 
         f = sets(focus)
+        hs = frozenset(head)
+        bags: tuple[frozenset[str], ...] = ()
+        if f and hs and hs <= f[0] and relational and _RELATIONAL.search(focus[0]):
+            # "RhoA in bladder cancer" relates two things a sentence may
+            # name far apart: the head terms need only co-occur.
+            bags = (hs,)
+        elif f and hs and hs < f[0]:
+            f = (f[0], hs, *f[1:])
         rel = sets(related)
         # Tokens shared with a related condition name ("venous") say nothing.
         common = frozenset().union(*rel) if rel else frozenset()
         ft = frozenset().union(*f) - common if f else frozenset()
         long_focus = bool(f) and len(f[0]) > 3
         weights = tuple((t, idf(t) if idf else 1.0) for t in sorted(f[0])) if long_focus else ()
-        return cls(f, rel, sets(qualifiers), long_focus, ft, weights)
+        return cls(f, rel, sets(qualifiers), long_focus, ft, weights, bags)
+
+    def hit(self, seq: Sequence[str]) -> bool:
+        """The focus (a phrase, in proximity) or its head terms (co-occurring) are in ``seq``."""
+        return matches(seq, self.focus) or (bool(self.bags) and any(b <= set(seq) for b in self.bags))
 
     def weighted_coverage(self, toks: set[str]) -> float:
         """idf-weighted share of the (long) focus's tokens present in ``toks``."""
@@ -327,6 +351,7 @@ def score_candidates(
     is_definition_q: bool,
     off_context: frozenset[str] = frozenset(),
     strict_context: bool = False,
+    doc_has_focus: Callable[[str], bool] | None = None,
 ) -> list[Candidate]:
     """Score, classify and filter ``cands`` in place; returns the survivors.
 
@@ -342,6 +367,10 @@ def score_candidates(
     strict_context
         Drop (rather than down-weight) off-context documents; set when the
         context is anatomical and its variants are known.
+    doc_has_focus
+        Whether a document holds every non-generic word of the focus: a
+        sentence matching only the focus's head terms needs it, so "guitar"
+        alone never answers "how do I tune a guitar".
 
     Notes
     -----
@@ -382,11 +411,15 @@ def score_candidates(
             c.match = "focus" if rel else ""
             if not rel:
                 continue
-        elif matches(seq, terms.focus):
+        elif terms.hit(seq) and (
+            doc_has_focus is None or matches(seq, terms.focus[:1]) or doc_has_focus(c.doc_id)
+        ):
+            # A sentence naming only the head terms ("COUGER") counts when its
+            # document names every specific word of the focus somewhere.
             rel, c.match = 1.0, "focus"
         elif matches(seq, terms.related):
             rel, c.match = 0.6, "related"
-        elif matches(hseq, terms.focus) or about >= 1.0:
+        elif terms.hit(hseq) or about >= 1.0:
             # In a page about the focus, "they" and "these veins" are about it too.
             rel, c.match = 0.7, "document"
         elif about > 0 or matches(hseq, terms.related):
@@ -400,7 +433,7 @@ def score_candidates(
                 # A passing mention in a document about something else needs
                 # the sentence itself to be about the focus (its subject, in
                 # its first words), and stays minor.
-                if c.match != "focus" or not matches(seq[:6], terms.focus):
+                if c.match != "focus" or not terms.hit(seq[:6]):
                     continue
                 rel *= OFF_TOPIC
                 c.off_topic = True

@@ -332,7 +332,38 @@ class ExtractiveSynthesizer:
                 sec.subsections.append(kp)
         return sec
 
-    def _research(self, ev: EvidenceSet, num: dict[str, int]) -> list[ArticleSection]:
+    def _research_summary(self, cands: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
+        """Lead and Key Points of a research-only answer: its most relevant findings.
+
+        With no guideline to lead, the reader's direct answer is what the
+        best-matching studies found, so the lead is the highest-scoring
+        complete research sentences (one per study first) and Key Points the
+        next distinct ones; the facet subsections keep the rest.
+        """
+        pool = sorted(
+            (c for c in cands if len(c.text.split()) <= 90 and _complete(c.text)),
+            key=lambda c: -c.score * _MATCH_WEIGHT.get(c.match, 0.6),
+        )
+        lead: list[Candidate] = []
+        for one_per_doc in (True, False):
+            for c in pool:
+                if len(lead) >= self.lead_size:
+                    break
+                if c in lead or (one_per_doc and any(o.doc_id == c.doc_id for o in lead)):
+                    continue
+                if all(jaccard(c.tokens, o.tokens) <= 0.5 for o in lead):
+                    lead.append(c)
+        kps: list[Candidate] = []
+        for c in pool:
+            if len(kps) >= self.key_points:
+                break
+            if c not in lead and len(c.text.split()) <= 60 and not _PRONOUN_START.match(c.text) and all(
+                jaccard(c.tokens, o.tokens) <= 0.5 for o in [*lead, *kps]
+            ):
+                kps.append(c)
+        return lead, kps
+
+    def _research(self, ev: EvidenceSet, num: dict[str, int], *, lead: bool = False) -> list[ArticleSection]:
         cands = ev.by_kind.get("research", [])
         out: list[ArticleSection] = []
         if cands:
@@ -341,10 +372,17 @@ class ExtractiveSynthesizer:
                 "conditions or populations rather than the question itself."
                 if ev.research_indirect else None
             )
+            top, kps = self._research_summary(cands) if lead else ([], [])
+            rest = [c for c in cands if c not in top and c not in kps]
+            subs = self._by_facet(rest, num, "research")
+            if kps:
+                subs.append(ArticleSection(
+                    title="Key Points", kind="key_points", statements=[self._statement(c, num) for c in kps]
+                ))
             out.append(
                 ArticleSection(
-                    title="From the Research", kind="research", subsections=self._by_facet(cands, num, "research"),
-                    note=note,
+                    title="From the Research", kind="research", statements=[self._statement(c, num) for c in top],
+                    subsections=subs, note=note,
                 )
             )
         mentions: dict[str, list[RelatedMention]] = {}
@@ -400,7 +438,8 @@ class ExtractiveSynthesizer:
             sections += [s for s in (patient, guide) if s is not None]
         else:
             sections += [s for s in (guide,) if s is not None]
-        sections += self._research(ev, num)
+        # With no guideline, the research section leads (clinician mode).
+        sections += self._research(ev, num, lead=not g and q.audience != "patient")
         if q.audience != "patient" and patient is not None:
             sections.append(patient)
         if not g:
