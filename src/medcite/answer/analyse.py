@@ -58,7 +58,7 @@ _SCAFFOLD_RE = re.compile(r"^(?:" + "|".join(_SCAFFOLD) + r")\b\s*", re.I)
 _ASPECT = [
     r"(?:the )?main (?:results?|findings?|outcomes?) of", r"(?:the )?(?:mode|mechanism)s? of action of",
     r"(?:the )?(?:molecular |biological |prognostic |clinical |physiological |main |possible )?"
-    r"(?:role|roles|features|characteristics|function|functions|mechanism|mechanisms|principle|principles|effect|effects|impact|"
+    r"(?:role|roles|features|characteristics|results?|findings?|scope|function|functions|mechanism|mechanisms|principle|principles|effect|effects|impact|"
     r"aim|aims|purpose|value|significance|relevance|utility|use|usefulness|importance|implications?|"
     r"side effects?|adverse effects?|indications?|targets?|outcomes?|benefits?|risks?) of",
     r"(?:the )?(?:association|associations|relationship|relation|link|interaction|difference|correlation)s? "
@@ -70,7 +70,7 @@ _ASPECT_RE = re.compile(r"^(?:" + "|".join(_ASPECT) + r")\b\s*", re.I)
 _KNOWN_AS_RE = re.compile(r"^(?:which|what)\b.*?\b(?:is|are) (?:known|referred to|described) as\s+(?P<f>.+)$", re.I)
 _USED_FOR_RE = re.compile(r"^for what (?:is|are)\s+(?P<f>.+?)\s+used\b.*$", re.I)
 #: Factoid/list question openers not in the scaffolding ("which gene", "list").
-_WH_RE = re.compile(r"^(?:which|list|name|have|has)\b\s*", re.I)
+_WH_RE = re.compile(r"^(?:which|what|list|name|have|has)\b\s*", re.I)
 #: Mid-question scaffolding ("... would you use in order to ...").
 _MID_RE = re.compile(r"\s+(?:would|could|should|can|do) (?:you|we|one|i) use(?: in order)?(?: to)?\s+", re.I)
 #: Trailing scaffolding ("... treated?", "... mean?").
@@ -177,7 +177,7 @@ def split_focus(question: str) -> tuple[str, list[str], list[str], list[str]]:
     >>> split_focus("What is the mode of action of everolimus?")[0]
     'everolimus'
     """
-    return split_question(question)[:4]  # type: ignore[return-value]
+    return split_question(question)[:4]
 
 
 def split_question(question: str) -> tuple[str, list[str], list[str], list[str], list[str]]:
@@ -186,7 +186,7 @@ def split_question(question: str) -> tuple[str, list[str], list[str], list[str],
     Examples
     --------
     >>> split_question("What are the main results of PRKAR1A Knockdown?")
-    ('prkar1a knockdown', [], [], [], ['main results of'])
+    ('prkar1a knockdown', [], [], [], ['the main results of'])
     >>> split_question("Which pathological condition of the heart is known as hypertrophic cardiomyopathy (HCM)?")[0]
     'hypertrophic cardiomyopathy'
     >>> split_question("Is there a genetic component for happiness?")[0]
