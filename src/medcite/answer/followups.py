@@ -46,15 +46,47 @@ def has_evidence(conn: sqlite3.Connection, required: Sequence[str], cue_terms: S
         return False
 
 
-def follow_ups(conn: sqlite3.Connection, query: Query, covered: Sequence[str], display_focus: str, n: int = 3) -> list[str]:
+def entity_in_question(question: str, candidates: Sequence[str]) -> str | None:
+    """The longest candidate name whose every term occurs in ``question``.
+
+    Used when the focus is a whole clause ("men aged 65 to 75 years who have
+    ever smoked be screened for abdominal aortic aneurysm"): the cited
+    documents' own names for their subject ("Aortic Aneurysm", a guideline's
+    condition) give the entity that follow-up questions can be about.
+    """
+    q_terms = set(tokenize(question))
+    best: str | None = None
+    for cand in candidates:
+        name = " ".join(cand.split()).strip(" .;:")
+        terms = tokenize(name)
+        if not terms or len(name.split()) > MAX_FOCUS_WORDS or not set(terms) <= q_terms:
+            continue
+        if best is None or len(terms) > len(tokenize(best)):
+            best = name
+    return best
+
+
+def follow_ups(
+    conn: sqlite3.Connection,
+    query: Query,
+    covered: Sequence[str],
+    display_focus: str,
+    n: int = 3,
+    entity_names: Sequence[str] = (),
+) -> list[str]:
     """Up to ``n`` follow-up questions with evidence in the corpus.
 
-    None for a long, question-shaped focus ("men aged 65 to 75 years who have
-    ever smoked be screened for ..."): the templates would read as nonsense.
+    A long, question-shaped focus is replaced by the longest of
+    ``entity_names`` (names of the cited documents' subjects) that the
+    question contains; with none, there are no follow-ups rather than
+    templates that read as nonsense.
     """
-    if len(display_focus.split()) > MAX_FOCUS_WORDS:
-        return []
     required = [query.focus, *query.synonyms]
+    if len(display_focus.split()) > MAX_FOCUS_WORDS:
+        entity = entity_in_question(query.question, entity_names)
+        if entity is None:
+            return []
+        display_focus, required = entity.lower(), [entity.lower()]
     asked = set(query.facets)
     order = [f for f in ("treatment", "diagnosis", "causes", "symptoms", "prognosis", "prevention") if f not in asked]
     # Facets the article already covers come last: the reader has seen them.

@@ -148,6 +148,24 @@ def _related_mentions(texts: dict[str, str], doc_ids: Sequence[str], related: Se
     return out
 
 
+def subject_names(engine: Engine, article: Article) -> list[str]:
+    """What the cited documents say they are about: titles of patient pages,
+    guideline conditions, MeSH terms (candidates for follow-up entities)."""
+    names: list[str] = []
+    meta = engine.store.document_meta([r.doc_id for r in article.references])
+    for row in meta.values():
+        if row["source_kind"] == "patient-info":
+            names.append(str(row["title"]))
+        names.extend(json.loads(row["mesh_terms"] or "[]"))
+        extra = json.loads(row["extra"] or "{}")
+        conditions = extra.get("conditions")
+        if isinstance(conditions, list):
+            names.extend(str(c) for c in conditions)
+        elif isinstance(conditions, str):
+            names.extend(c.strip() for c in conditions.replace(";", ",").split(","))
+    return names
+
+
 def answer(
     engine: Engine, question: str, *, audience: str = "clinician", thread: str | None = None,
     synthesizer: Synthesizer | None = None,
@@ -179,7 +197,9 @@ def answer(
         article = (synthesizer or ExtractiveSynthesizer()).compose(ev)
         if article.answerable:
             display = an.query.focus
-            article.follow_up_questions = follow_ups(conn, an.query, facets_covered(article), display)
+            article.follow_up_questions = follow_ups(
+                conn, an.query, facets_covered(article), display, entity_names=subject_names(engine, article)
+            )
         tid = thread or threads.create()
         threads.append(tid, an.query, answerable=article.answerable)
         article.thread_id = tid

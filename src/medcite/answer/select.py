@@ -463,6 +463,9 @@ def score_candidates(
         elif c.source_kind == "patient-info" and first and sec_facet == "definition" and about > 0:
             # The opening sentence of a page's "What is X?" answer is its definition.
             c.facet = "definition"
+        elif c.facet == "definition":
+            # "Hemorrhoids are a type of varicose vein" defines something else.
+            c.facet = "other"
         fscore = 0.0
         if c.facet in wanted:
             fscore = 0.3
