@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ from _common import (
     table,
     time_queries,
 )
+from medcite.index.base import ScoredId, SearchBackend
 from medcite.index.bm25s_backend import BM25sBackend
 from medcite.index.fts5 import FTS5Backend
 from medcite.index.tantivy_backend import TantivyBackend
@@ -113,6 +115,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-engines"), help="scratch folder for the indexes")
     ap.add_argument("--runs", type=int, default=2, help="latency runs per engine (the machine is shared)")
     ap.add_argument("--no-reference", action="store_true", help="skip the slow rank-bm25 reference")
+    ap.add_argument("--limit", type=int, default=0, help="first N passages only (a quick smoke run)")
     args = ap.parse_args()
     need_corpora()
     if not (args.home / "medcite.sqlite").exists():
@@ -122,6 +125,8 @@ def main() -> None:
     print(load_note())
 
     passages = load_passages(args.home)
+    if args.limit:
+        passages = passages[:args.limit]
     print(f"{len(passages):,} passages from {args.home}")
     t = time.perf_counter()
     for p in passages:
@@ -130,7 +135,7 @@ def main() -> None:
     tok_secs = time.perf_counter() - t
     print(f"tokenize only (warm stem cache afterwards): {tok_secs:.1f} s")
 
-    engines: dict[str, object] = {}
+    engines: dict[str, SearchBackend] = {}
     build: dict[str, tuple[float, int]] = {}
     fstore, secs, size = build_fts5(passages, args.work)
     engines["fts5"] = FTS5Backend(lambda: fstore.conn)
@@ -160,18 +165,24 @@ def main() -> None:
     lat: dict[str, list[list[float]]] = {}
     rec: dict[str, tuple[float, float]] = {}
     for name, eng in engines.items():
-        search = eng.search  # type: ignore[attr-defined]
-        lat[name] = [time_queries(lambda q, s=search: s(q, k=10), queries) for _ in range(args.runs)]
+        search = eng.search
+
+        def top10(q: str, search: Callable[..., list[ScoredId]] = search) -> object:
+            return search(q, k=10)
+
+        lat[name] = [time_queries(top10, queries) for _ in range(args.runs)]
         full = [docs_top(((h.doc_id, h.score) for h in search(q, k=100)), 10) for q, _ in items]
-        old = dict(eng.weights) if hasattr(eng, "weights") else None
-        if name == "fts5":
-            body_eng = FTS5Backend(lambda: fstore.conn, weights={"title": 0.0})
-        else:
-            eng.weights = {**eng.weights, "title": 0.0}  # type: ignore[attr-defined]
+        body_eng: SearchBackend
+        if isinstance(eng, TantivyBackend | BM25sBackend):
+            old = dict(eng.weights)
+            eng.weights = {**old, "title": 0.0}
             body_eng = eng
-        body = [docs_top(((h.doc_id, h.score) for h in body_eng.search(q, k=100)), 10) for q, _ in items]  # type: ignore[attr-defined]
-        if old is not None:
-            eng.weights = old  # type: ignore[attr-defined]
+        else:
+            old = {}
+            body_eng = FTS5Backend(lambda: fstore.conn, weights={"title": 0.0})
+        body = [docs_top(((h.doc_id, h.score) for h in body_eng.search(q, k=100)), 10) for q, _ in items]
+        if isinstance(eng, TantivyBackend | BM25sBackend):
+            eng.weights = old
         rec[name] = (recall_at(full, gold), recall_at(body, gold))
         print(f"{name}: measured")
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import dir_size, load_note, mixed_queries, need_corpora, percentile, rss_mb, table
+from medcite.index.base import SearchBackend
 from medcite.model import SOURCE_KINDS, FieldName, Passage, SourceKind
 from medcite.store.db import Store
 
@@ -82,7 +83,7 @@ def child(engine: str, size: int, home: Path, work: Path, seed: int) -> dict[str
 
         store = Store(folder / "fts5.sqlite")
         store.conn.execute("PRAGMA foreign_keys=OFF")  # synthetic passages have no documents rows
-        backend: object = FTS5Backend(lambda: store.conn)
+        backend: SearchBackend = FTS5Backend(lambda: store.conn)
         for b in synthetic(size, sents, titles, weights, seed):
             with store.transaction() as c:
                 c.executemany(
@@ -90,31 +91,33 @@ def child(engine: str, size: int, home: Path, work: Path, seed: int) -> dict[str
                     "VALUES (?,?,?,?,?,?,?)",
                     [(p.id, p.doc_id, 0, 0, p.end, p.field, p.source_kind) for p in b],
                 )
-                backend.add(b)  # type: ignore[attr-defined]
+                backend.add(b)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     elif engine == "tantivy":
         from medcite.index.tantivy_backend import TantivyBackend
 
-        backend = TantivyBackend(folder)
+        tv = TantivyBackend(folder)
         for b in synthetic(size, sents, titles, weights, seed):
-            backend.add(b)  # type: ignore[attr-defined]
-        backend.commit()  # type: ignore[attr-defined]
+            tv.add(b)
+        tv.commit()
+        backend = tv
     elif engine == "bm25s":
         from medcite.index.bm25s_backend import BM25sBackend
 
-        backend = BM25sBackend(folder)
+        bs = BM25sBackend(folder)
         for b in synthetic(size, sents, titles, weights, seed):
-            backend.add(b)  # type: ignore[attr-defined]
-        backend.save()  # type: ignore[attr-defined]
+            bs.add(b)
+        bs.save()
+        backend = bs
     else:
         raise SystemExit(f"unknown engine {engine!r}")
     build = time.perf_counter() - t
     queries = mixed_queries(1000)
-    backend.search(queries[0], k=10)  # type: ignore[attr-defined]
+    backend.search(queries[0], k=10)
     ms = []
     for q in queries:
         t = time.perf_counter()
-        backend.search(q, k=10)  # type: ignore[attr-defined]
+        backend.search(q, k=10)
         ms.append((time.perf_counter() - t) * 1000)
     return {
         "engine": engine, "size": size, "build_s": build, "passages_per_s": size / build,

@@ -146,7 +146,7 @@ def test_fts5_scores_equal_rank_bm25_okapi(ix: Indexed) -> None:
 def test_tantivy_and_bm25s_match_lucene_bm25(ix: Indexed) -> None:
     from rank_bm25 import BM25Okapi
 
-    class LuceneBM25(BM25Okapi):  # type: ignore[misc]
+    class LuceneBM25(BM25Okapi):
         """rank-bm25 with Lucene's idf, as tantivy and bm25s use it."""
 
         def _calc_idf(self, nd: dict[str, int]) -> None:
@@ -226,6 +226,17 @@ def test_persisted_indexes_reopen_and_remove(ix: Indexed, tmp_path: Path) -> Non
     assert top not in {s.passage_id for s in bs.search(q, k=20)}
     bs.save()
     assert len(BM25sBackend(tmp_path / "bs")) == len(ix.passages) - 1
+
+
+def test_bm25s_without_any_recommendation(ix: Indexed, tmp_path: Path) -> None:
+    """A field no passage uses (research only: no recommendations) must not break bm25s."""
+    research = [p for p in ix.passages if p.source_kind == "research"]
+    bs = BM25sBackend(tmp_path / "bs")
+    bs.add(research)
+    bs.save()
+    q = ix.questions[1]
+    hits = BM25sBackend(tmp_path / "bs").search(q, k=3)
+    assert hits and hits[0].doc_id == ix.doc_of_question[q]
 
 
 def test_rrf_fuses_by_reciprocal_rank() -> None:

@@ -19,6 +19,7 @@ incremental ingest costs with this engine (measured in bench/).
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,9 @@ class BM25sBackend:
             return
         self._retr = {}
         for f in FIELDS:
+            if not any(self._tokens[f]):
+                # bm25s cannot index a vocabulary-free corpus (e.g. no recommendations yet).
+                continue
             r = self._bm.BM25(k1=1.2, b=0.75, method="lucene")
             # Empty fields become one empty token, so every row exists in every field index.
             r.index([s.split() for s in self._tokens[f]], show_progress=False)
@@ -111,6 +115,7 @@ class BM25sBackend:
         self.commit()
         self.path.mkdir(parents=True, exist_ok=True)
         for f in FIELDS:
+            shutil.rmtree(self.path / f, ignore_errors=True)
             if f in self._retr:
                 self._retr[f].save(str(self.path / f), show_progress=False)
             # Token lists are kept so a later add/remove can rebuild without the store.
