@@ -135,6 +135,9 @@ def test_killed_ingest_leaves_consistent_store_and_rerun_completes(tmp_path: Pat
     ref = tmp_path / "ref"
     ingest(ref, src)
     assert counts(home) == counts(ref)
+    engine = Engine(Settings(home=home), must_exist=True)
+    if engine.backend.name == "fts5+tantivy":  # the fast mirror is back in step too
+        assert engine.backend.fresh()
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcite.index.fts5 import FTS5Backend
+from medcite.index.mirror import MirroredIndex
 from medcite.model import Hit, SourceKind
 from medcite.settings import Settings
 from medcite.store.db import Store
@@ -33,7 +33,9 @@ class Engine:
     def __init__(self, settings: Settings, *, must_exist: bool = False) -> None:
         self.settings = settings
         self.store = Store(settings.store_path, must_exist=must_exist)
-        self.backend = FTS5Backend(lambda: self.store.conn)
+        # FTS5 in the store, mirrored into tantivy for fast ranked search
+        # (docs/decisions.md, "Search engine").
+        self.backend = MirroredIndex(self.store, settings.index_path)
 
     @classmethod
     def open(cls, home: str | Path, *, must_exist: bool = True) -> Engine:

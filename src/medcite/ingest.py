@@ -189,6 +189,10 @@ class Ingester:
         report = report or IngestReport()
         t0 = time.perf_counter()
         explicit, walked, missing = expand_paths(paths)
+        # A mirror left behind by a killed run is rebuilt before it is added to.
+        ensure_fresh = getattr(self.backend, "ensure_fresh", None)
+        if ensure_fresh is not None:
+            ensure_fresh()
         for m in missing:
             report.problems.append(f"{m}: no such file or folder")
             report.failed_files.append(m)
@@ -295,12 +299,16 @@ class Ingester:
         # The last batch, stale-document cleanup and the file record commit together.
         status = "done" if file_error is None else ("partial" if done else "failed")
         with self.store.transaction():
-            self._write(batch, key, c, report, in_tx=True)
+            changed = self._write(batch, key, c, report, in_tx=True)
             if file_error is None:
                 stale = [d for d in self.store.documents_from(key) if d not in kept]
                 for doc_id in stale:
                     self.backend.remove(self.store.delete_document(doc_id))
+                changed = changed or bool(stale)
+            if changed:
+                self.store.bump_generation()
             self.store.record_file(key, sha, size, reader.name, status, done, file_error, PIPELINE_VERSION)
+        self._after_commit()
         if self.on_progress:
             self.on_progress(path, done)
         if file_error is not None:
@@ -310,17 +318,27 @@ class Ingester:
         elif record_errors:
             report.failed_files.append(key)
 
+    def _after_commit(self) -> None:
+        """Let an index kept outside SQLite (the tantivy mirror) catch up."""
+        hook = getattr(self.backend, "after_commit", None)
+        if hook is not None:
+            hook()
+
     @staticmethod
     def _items(reader: Reader, path: Path) -> Iterator[Document | ReadError]:
         yield from reader.read(path)
 
-    def _write(self, docs: list[Document], key: str, c: FormatCounts, report: IngestReport, *, in_tx: bool = False) -> None:
+    def _write(self, docs: list[Document], key: str, c: FormatCounts, report: IngestReport, *, in_tx: bool = False) -> bool:
+        """Store ``docs``; True when any passage changed (the caller bumps the generation)."""
         if not docs:
-            return
+            return False
         if not in_tx:
             with self.store.transaction():
-                self._write(docs, key, c, report, in_tx=True)
-            return
+                if self._write(docs, key, c, report, in_tx=True):
+                    self.store.bump_generation()
+            self._after_commit()
+            return False
+        changed = False
         for doc in docs:
             h = document_hash(doc)
             prev = self.store.existing(doc.id)
@@ -342,3 +360,5 @@ class Ingester:
             else:
                 c.ingested += 1
             self.backend.add(self.store.put_document(doc, source_path=key, content_hash=h))
+            changed = True
+        return changed

@@ -48,6 +48,11 @@ class Settings:
         return self.home / STORE_FILENAME
 
     @property
+    def index_path(self) -> Path:
+        """The tantivy mirror of the BM25 index."""
+        return self.home / "index" / "tantivy"
+
+    @property
     def articles_path(self) -> Path:
         return self.home / "articles.sqlite"
 

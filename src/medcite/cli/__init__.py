@@ -19,6 +19,7 @@ COMMANDS = [
     ("medcite.cli.corpus", "stats"),
     ("medcite.cli.corpus", "search"),
     ("medcite.cli.corpus", "doc"),
+    ("medcite.cli.corpus", "reindex"),
     ("medcite.cli.ask", "ask"),
     ("medcite.cli.demo", "demo"),
     ("medcite.cli.serve", "serve"),

@@ -203,3 +203,21 @@ def doc(doc_id: str, fmt: str, home: str | None) -> None:
         level = f" [level {s.level}]" if s.level else ""
         click.echo(f"\n## {s.heading or '(untitled)'}{grade}{level}")
         click.echo(d.text[s.start:s.end])
+
+
+@click.command()
+@home_option
+@domain_errors
+def reindex(home: str | None) -> None:
+    """Rebuild the fast search index (the tantivy mirror) from the store.
+
+    Never needed in normal use: ingest rebuilds a mirror left behind by a
+    killed run, and searches fall back to the store's own index meanwhile.
+    """
+    engine = Engine(settings_from(home), must_exist=True)
+    t0 = time.perf_counter()
+    with Progress(TextColumn("[bold]reindex"), TextColumn("{task.fields[n]} passages"), TimeElapsedColumn(),
+                  console=Console(stderr=True)) as progress:
+        task = progress.add_task("reindex", n="0")
+        n = engine.backend.rebuild(lambda k: progress.update(task, n=f"{k:,}"))
+    click.echo(f"indexed {n:,} passages into {engine.settings.index_path} in {time.perf_counter() - t0:.1f} s")

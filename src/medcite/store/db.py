@@ -120,6 +120,17 @@ class Store:
             raise
         conn.execute("COMMIT")
 
+    # -- generation ------------------------------------------------------------
+    def generation(self) -> int:
+        """How many passage-changing transactions the store has committed."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_generation(self) -> int:
+        """Count one more change; call inside the transaction that makes it."""
+        self.conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return self.generation()
+
     # -- files ---------------------------------------------------------------
     def file_record(self, path: str) -> FileRecord | None:
         row = self.conn.execute(

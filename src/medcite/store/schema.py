@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE files (
@@ -94,7 +94,14 @@ _V2 = """
 ALTER TABLE files ADD COLUMN pipeline TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# v3: a write generation, bumped by every transaction that changes passages, so
+# a search index kept outside SQLite (tantivy) can tell whether it is current.
+_V3 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta(key, value) VALUES ('generation', '0');
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
