@@ -196,10 +196,13 @@ class Ingester:
         for m in missing:
             report.problems.append(f"{m}: no such file or folder")
             report.failed_files.append(m)
-        for f, is_explicit in [(f, True) for f in explicit] + [(f, False) for f in walked]:
-            self.ingest_file(f, report, explicit=is_explicit)
-            if self.on_file_done:
-                self.on_file_done(f)
+        try:
+            for f, is_explicit in [(f, True) for f in explicit] + [(f, False) for f in walked]:
+                self.ingest_file(f, report, explicit=is_explicit)
+                if self.on_file_done:
+                    self.on_file_done(f)
+        finally:
+            self._after_commit(final=True)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -306,7 +309,7 @@ class Ingester:
                     self.backend.remove(self.store.delete_document(doc_id))
                 changed = changed or bool(stale)
             if changed:
-                self.store.bump_generation()
+                self._bump()
             self.store.record_file(key, sha, size, reader.name, status, done, file_error, PIPELINE_VERSION)
         self._after_commit()
         if self.on_progress:
@@ -318,11 +321,19 @@ class Ingester:
         elif record_errors:
             report.failed_files.append(key)
 
-    def _after_commit(self) -> None:
-        """Let an index kept outside SQLite (the tantivy mirror) catch up."""
+    # An index kept outside SQLite (the tantivy mirror) follows the store's
+    # generation; these hooks are absent on plain backends.
+    def _bump(self) -> None:
+        before = self.store.generation()
+        after = self.store.bump_generation()
+        note = getattr(self.backend, "note_generation", None)
+        if note is not None:
+            note(before, after)
+
+    def _after_commit(self, *, final: bool = False) -> None:
         hook = getattr(self.backend, "after_commit", None)
         if hook is not None:
-            hook()
+            hook(final=final)
 
     @staticmethod
     def _items(reader: Reader, path: Path) -> Iterator[Document | ReadError]:
@@ -335,7 +346,7 @@ class Ingester:
         if not in_tx:
             with self.store.transaction():
                 if self._write(docs, key, c, report, in_tx=True):
-                    self.store.bump_generation()
+                    self._bump()
             self._after_commit()
             return False
         changed = False

@@ -27,6 +27,8 @@ from medcite.model import Passage, SourceKind
 from medcite.store.db import Store
 
 GENERATION_FILE = "generation"
+#: Passages queued in the mirror before a non-final commit.
+COMMIT_EVERY = 50_000
 
 
 def tantivy_available() -> bool:
@@ -62,8 +64,11 @@ class MirroredIndex:
         else:
             self.name = "fts5"
         self._dirty = False
-        #: The store generation the mirror is known to match (None: unknown/stale).
+        self._queued = 0
+        #: The store generation the mirror is known to match (None: unknown/stale),
+        #: and the one it will match once its queued changes are committed.
         self._synced: int | None = self.store.generation() if self.fresh() else None
+        self._expected: int = self._synced or 0
 
     # -- writing (called by ingest inside store transactions) ----------------
     def add(self, passages: Sequence[Passage]) -> None:
@@ -71,6 +76,7 @@ class MirroredIndex:
         if self._mirror is not None and passages:
             self._mirror.add(passages)
             self._dirty = True
+            self._queued += len(passages)
 
     def remove(self, passage_ids: Sequence[int]) -> None:
         self.fts5.remove(passage_ids)
@@ -78,23 +84,35 @@ class MirroredIndex:
             self._mirror.remove(passage_ids)
             self._dirty = True
 
-    def after_commit(self) -> None:
-        """Commit the mirror's queued changes and record the store generation it matches.
+    def note_generation(self, before: int, after: int) -> None:
+        """Ingest bumped the store generation from ``before`` to ``after`` in its transaction.
 
-        Only a mirror that was in step before the transaction is marked in
-        step after it; otherwise it stays stale (searches use FTS5) until a
-        rebuild.
+        A jump the mirror did not expect means another process wrote to the
+        store: the mirror can no longer vouch for itself until a rebuild.
+        """
+        if self._synced is not None and before == self._expected:
+            self._expected = after
+        else:
+            self._synced = None
+
+    def after_commit(self, *, final: bool = False) -> None:
+        """Commit the mirror after store commits, in batches.
+
+        tantivy commits cost tens of milliseconds (segment files, reload), so
+        they happen every :data:`COMMIT_EVERY` passages and at the end of an
+        ingest (``final``), not after every file. Until then the recorded
+        generation lags and searches use FTS5.
         """
         if self._mirror is None or not self._dirty:
             return
+        if not final and self._queued < COMMIT_EVERY:
+            return
         self._mirror.commit()
         self._dirty = False
-        gen = self.store.generation()
-        if self._synced is not None and gen == self._synced + 1:
-            self._write_generation(gen)
-            self._synced = gen
-        else:
-            self._synced = None
+        self._queued = 0
+        if self._synced is not None and self._expected == self.store.generation():
+            self._write_generation(self._expected)
+            self._synced = self._expected
 
     # -- freshness -----------------------------------------------------------
     def _gen_file(self) -> Path:
@@ -131,7 +149,7 @@ class MirroredIndex:
         self._mirror.commit()
         self._dirty = False
         self._write_generation(gen)
-        self._synced = gen
+        self._synced = self._expected = gen
         return n
 
     def ensure_fresh(self, on_progress: Callable[[int], None] | None = None) -> bool:
@@ -139,7 +157,7 @@ class MirroredIndex:
         if self._mirror is None:
             return False
         if self.fresh():
-            self._synced = self.store.generation()
+            self._synced = self._expected = self.store.generation()
             return False
         self.rebuild(on_progress)
         return True
