@@ -94,7 +94,11 @@ def _body_only(ix: Indexed) -> tuple[FTS5Backend, TantivyBackend, BM25sBackend]:
     """The three engines scoring the body field alone (title and recommendation weight 0)."""
     w = {"title": 0.0, "recommendation": 0.0, "body": 1.0}
     fts = FTS5Backend(lambda: ix.store.conn, weights=w)
-    tv = TantivyBackend(ix.folder / "tantivy", weights=w)
+    # tantivy fixes its (BM25F) weights at indexing time: a body-only index of its own.
+    tv = TantivyBackend(ix.folder / "tantivy-body", weights=w)
+    if len(tv) == 0:
+        tv.add(ix.passages)
+        tv.commit()
     bs = BM25sBackend(ix.folder / "bm25s", weights=w)
     return fts, tv, bs
 
@@ -180,21 +184,23 @@ def _overlap(a: list[ScoredId], b: list[ScoredId]) -> float:
 def test_weighted_engines_agree_on_top_results(ix: Indexed) -> None:
     """All fields weighted (defaults): the engines return largely the same top 10.
 
-    tantivy and bm25s implement the same per-field sum and must nearly
-    coincide; FTS5 weights term frequencies inside one saturation (see the
-    module docstring), so it shares most but not all of their top 10.
+    FTS5 and tantivy both weight term frequencies inside one saturation
+    (BM25F, see the tantivy module) and must nearly coincide; bm25s sums one
+    BM25 per field, so it shares most but not all of their top 10.
     """
     same_sem, cross, top1 = [], [], 0
     for q in ix.questions:
         f, t, s = ix.fts.search(q, k=10), ix.tantivy.search(q, k=10), ix.bm25s.search(q, k=10)
         assert f and t and s, q
-        same_sem.append(_overlap(t, s))
-        cross += [_overlap(f, t), _overlap(f, s)]
-        top1 += t[0].passage_id == s[0].passage_id
+        same_sem.append(_overlap(f, t))
+        cross += [_overlap(t, s), _overlap(f, s)]
+        top1 += t[0].passage_id == f[0].passage_id
         # The PubMedQA question is its abstract's title: every engine ranks that abstract first.
         assert f[0].doc_id == t[0].doc_id == s[0].doc_id == ix.doc_of_question[q], q
-    assert sum(same_sem) / len(same_sem) >= 0.95
-    assert top1 / len(ix.questions) >= 0.95
+    assert sum(same_sem) / len(same_sem) >= 0.9
+    # The top *passage* can differ inside the right abstract (Lucene's idf,
+    # 1-byte length norms, recommendation weight 1.2 rounded to 1 in tantivy).
+    assert top1 / len(ix.questions) >= 0.85
     assert sum(cross) / len(cross) >= 0.7
 
 

@@ -18,6 +18,7 @@ the store.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -60,7 +61,13 @@ class MirroredIndex:
         if mirror_path is not None and tantivy_available():
             from medcite.index.tantivy_backend import TantivyBackend
 
-            self._mirror = TantivyBackend(mirror_path)
+            try:
+                self._mirror = TantivyBackend(mirror_path)
+            except Exception:  # an index from another medcite version (schema, weights)
+                # It is derived data: drop it; without its generation file it is
+                # stale, so searches use FTS5 until the next ingest rebuilds it.
+                shutil.rmtree(mirror_path, ignore_errors=True)
+                self._mirror = TantivyBackend(mirror_path)
         else:
             self.name = "fts5"
         self._dirty = False

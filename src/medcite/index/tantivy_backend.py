@@ -1,11 +1,18 @@
 """BM25 over tantivy (Rust, Lucene-like), persisted in a folder of the home.
 
-Field weights: tantivy scores each field with its own BM25 (own average
-length, own document frequencies) and a disjunction sums the per-field
-scores, so a per-field boost gives exactly the same "weighted sum of
-per-column BM25" that SQLite FTS5's ``bm25(t, w1, w2, w3)`` computes. The
-title, recommendation and body fields are therefore weighted as in
-:data:`~medcite.index.base.DEFAULT_WEIGHTS`.
+Field weights are applied BM25F-style (Robertson, Zaragoza & Taylor, 2004,
+"Simple BM25 extension to multiple weighted fields"): a field's term
+frequencies are multiplied by its weight *before* the single saturation, with
+one length over the whole passage. With integer weights that is exactly a
+single bag in which a field's tokens are repeated ``weight`` times, which is
+how the passage is indexed here (field ``all``). It is also what SQLite FTS5's
+``bm25(t, w1, w2, w3)`` computes, so the two engines rank alike.
+
+Why not one tantivy field per passage field with a query-time boost: that sums
+one saturated BM25 per field, so a short, repeated title dominates. On BioASQ
+(titles repeated in every passage of a document) document recall@10 fell from
+0.69 to 0.34; the single weighted bag keeps 0.69 and MedQuAD R@1 at 0.88
+(measured with the eval loaders; see docs/decisions.md).
 
 Scoring is Okapi BM25 with Lucene's idf ``ln(1 + (N - n + 0.5) / (n + 0.5))``,
 k1=1.2, b=0.75 (Robertson & Zaragoza, 2009, "The Probabilistic Relevance
@@ -15,11 +22,14 @@ slightly from an exact BM25.
 
 Text is tokenized by :func:`medcite.index.tokenize.tokenize` (identical for
 every engine) and handed to tantivy joined by spaces, indexed with tantivy's
-``whitespace`` tokenizer, so tantivy never re-analyses it.
+``whitespace`` tokenizer, so tantivy never re-analyses it. Weights are fixed
+when passages are indexed (recorded in ``weights.json``); opening an index
+with other weights is refused with a message to rebuild.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +40,7 @@ from medcite.index.tokenize import tokenize
 from medcite.model import Passage, SourceKind
 
 FIELDS = ("title", "recommendation", "body")
+WEIGHTS_FILE = "weights.json"
 #: Writer memory budget; tantivy splits it across its indexing threads.
 HEAP_BYTES = 256 * 1024 * 1024
 
@@ -69,10 +80,20 @@ class TantivyBackend:
         sb.add_integer_field("pid", stored=True, indexed=True, fast=True)
         sb.add_text_field("doc_id", stored=True, tokenizer_name="raw", index_option="basic")
         sb.add_text_field("kind", stored=False, tokenizer_name="raw", index_option="basic")
-        for f in FIELDS:
-            # Term frequencies are all BM25 needs; positions would only grow the index.
-            sb.add_text_field(f, stored=False, tokenizer_name="whitespace", index_option="freq")
+        # Term frequencies are all BM25 needs; positions would only grow the index.
+        sb.add_text_field("all", stored=False, tokenizer_name="whitespace", index_option="freq")
         self.schema = sb.build()
+        self._repeat = {f: max(0, round(self.weights[f])) for f in FIELDS}
+        wfile = self.path / WEIGHTS_FILE
+        if wfile.exists():
+            stored = json.loads(wfile.read_text(encoding="utf-8"))
+            if stored != self._repeat:
+                raise ValueError(
+                    f"the tantivy index at {self.path} was built with field weights {stored}, not "
+                    f"{self._repeat}; delete the folder or run `medcite reindex`"
+                )
+        else:
+            wfile.write_text(json.dumps(self._repeat), encoding="utf-8")
         self.index = tv.Index(self.schema, path=str(self.path), reuse=True)
         self._threads = threads
         self._writer: Any = None
@@ -88,14 +109,15 @@ class TantivyBackend:
         w = self._w()
         tv = self._tv
         for p in passages:
+            title = " ".join(tokenize(p.title))
             body = " ".join(tokenize(p.text))
+            field = "recommendation" if p.field == "recommendation" else "body"
+            bag = [title] * self._repeat["title"] + [body] * self._repeat[field]
             doc = tv.Document()
             doc.add_integer("pid", p.id)
             doc.add_text("doc_id", p.doc_id)
             doc.add_text("kind", p.source_kind)
-            doc.add_text("title", " ".join(tokenize(p.title)))
-            doc.add_text("recommendation", body if p.field == "recommendation" else "")
-            doc.add_text("body", body if p.field != "recommendation" else "")
+            doc.add_text("all", " ".join(t for t in bag if t))
             w.add_document(doc)
 
     def remove(self, passage_ids: Sequence[int]) -> None:
@@ -132,14 +154,7 @@ class TantivyBackend:
         uniq = list(dict.fromkeys(t for t in terms if t))
         if not uniq:
             return []
-        should = []
-        for f in FIELDS:
-            w = self.weights[f]
-            if w <= 0:
-                continue
-            for t in uniq:
-                q = tv.Query.term_query(self.schema, f, t)
-                should.append((tv.Occur.Should, q if w == 1.0 else tv.Query.boost_query(q, w)))
+        should = [(tv.Occur.Should, tv.Query.term_query(self.schema, "all", t)) for t in uniq]
         query = tv.Query.boolean_query(should)
         if kind is not None:
             # A zero-score filter: the kind must match but adds nothing to BM25.
