@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 CHROMIUM = Path("/usr/bin/chromium")
 BANNER = "Educational purpose only • Exercise caution as content is pending human review"
-Q = "What is the meaning of venous insufficiency (venous reflux) in the lower extremities?"
+VENOUS = "What is the meaning of venous insufficiency (venous reflux) in the lower extremities?"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -49,6 +49,17 @@ def corpus_paths() -> list[str]:
             str(CORPORA / "medquad" / "4_MPlus_Health_Topics_QA" / "0000942.xml"),
             str(CORPORA / "medquad" / "4_MPlus_Health_Topics_QA" / "0000551.xml"),
             str(CORPORA / "pubmedqa" / "data" / "ori_pqal.json")]
+
+
+def question() -> str:
+    """The demo corpus's own question (what it answers well), else the venous sample question."""
+    from medcite.cli.corpus import demo_path
+    from medcite.cli.demo import demo_question
+
+    return demo_question() if (demo_path() / "DEMO_QUESTION.txt").exists() else VENOUS
+
+
+Q = question()
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from medcite.answer.retrieve import Candidate
 from medcite.answer.select import SENTENCE_FACETS, jaccard
 
-_NEGATIVE = re.compile(r"\b(against|do not|does not|should not|not (be )?(recommended|offered|used))\b", re.I)
+NEGATIVE_ADVICE = re.compile(r"\b(against|do not|does not|should not|not (be )?(recommended|offered|used))\b", re.I)
 
 
 def salience(c: Candidate) -> float:
@@ -31,7 +31,7 @@ def salience(c: Candidate) -> float:
     """
     rx = SENTENCE_FACETS.get(c.facet)  # type: ignore[call-overload]
     hits = min(3, len(rx.findall(c.text.lower()))) if rx is not None else 0
-    return (1.0 + 0.03 * hits) * (0.85 if _NEGATIVE.search(c.text) else 1.0)
+    return (1.0 + 0.03 * hits) * (0.85 if NEGATIVE_ADVICE.search(c.text) else 1.0)
 
 
 def summary_worthy(c: Candidate, max_words: int = 35) -> bool:

@@ -239,8 +239,10 @@ class ExtractiveSynthesizer:
         for c in ranked:
             if len(lead) >= self.lead_size:
                 break
-            # A definition of a neighbouring condition is no answer to "what is X".
-            if c not in lead and c.facet not in seen and not (q.is_definition and c.facet == "definition"):
+            # A definition of a neighbouring condition is no answer to "what is X";
+            # an unclassified sentence ("knowledge of venous physiology") no lead.
+            if (c not in lead and c.facet not in seen and c.facet != "other"
+                    and not (q.is_definition and c.facet == "definition")):
                 lead.append(c)
                 seen.add(c.facet)
         return lead
@@ -304,6 +306,13 @@ class ExtractiveSynthesizer:
                 if fresh:
                     used = {c.doc_id for c in chosen}
                     chosen.append(max(fresh, key=lambda c: rank(c, used)))
+        # The direct answer heads the Key Points (as in a clinical summary box)
+        # when it is short enough to be a bullet; the rest add other facets.
+        head = lead[0] if lead else None
+        if (head is not None and not head.off_topic and len(head.text.split()) <= 45 and _complete(head.text)
+                and head.match in ("focus", "related") and head.facet != "definition"):
+            chosen = [head, *(c for c in chosen if c is not head and jaccard(c.tokens, head.tokens) <= 0.5)]
+            chosen = chosen[: self.key_points]
         if not chosen:
             return None
         return ArticleSection(
