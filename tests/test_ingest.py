@@ -216,3 +216,14 @@ def test_folder_walk_skips_readmes_and_unknown_files(tmp_path: Path) -> None:
     assert not rep.failed, rep.problems
     assert rep.by_format["pubmedqa"].ingested == 3
     assert rep.by_format["unknown"].skipped == 1  # labels.json: walked, not a document format
+
+
+def test_quoted_globs_are_expanded(tmp_path: Path) -> None:
+    for i in range(3):
+        write_pubmedqa(tmp_path / f"part{i}.json", [100 + i])
+    (tmp_path / "sub").mkdir()
+    write_pubmedqa(tmp_path / "sub" / "part9.json", [109])
+    rep = ingest(tmp_path / "home", Path(str(tmp_path / "part*.json")))
+    assert rep.by_format["pubmedqa"].ingested == 3 and not rep.failed
+    rep = ingest(tmp_path / "home2", Path(str(tmp_path / "**" / "part*.json")))
+    assert rep.by_format["pubmedqa"].ingested == 4

@@ -17,6 +17,7 @@ Guarantees
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import time
 from collections import Counter
@@ -119,7 +120,10 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], l
         elif p.is_file():
             explicit.append(p)
         else:
-            matches = sorted(Path().glob(str(raw))) if any(ch in str(raw) for ch in "*?[") else []
+            # Globs the shell did not expand (quoted, or on Windows); absolute or relative, "**" too.
+            matches = (
+                sorted(Path(m) for m in glob.glob(str(p), recursive=True)) if any(ch in str(raw) for ch in "*?[") else []
+            )
             files = [m for m in matches if m.is_file()]
             if files:
                 explicit.extend(files)
