@@ -15,12 +15,9 @@ the variant, because the patient wording is reviewed on its own.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import sqlite3
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +27,7 @@ from medcite.articles.content import EditError, apply_edit, content_hash
 from medcite.articles.schema import migrate
 from medcite.articles.slug import question_key, slugify, unique_slug
 from medcite.articles.workflow import EDITABLE, transition
+from medcite.sqlite import SQLiteFile
 
 
 class ArticleError(Exception):
@@ -141,44 +139,12 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-class ArticleDB:
+class ArticleDB(SQLiteFile):
     """The article database at ``path`` (created and migrated on open)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        super().__init__(path)
         migrate(self.conn)
-
-    # -- plumbing ------------------------------------------------------------
-    @property
-    def conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-        return conn
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def secret(self, name: str) -> bytes:
         """A random server secret kept in the file, so every worker process shares it."""

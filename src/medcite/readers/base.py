@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from lxml import etree
+
 from medcite.model import Document, ReadError
 
 #: How many leading bytes ``sniff`` sees.
@@ -92,13 +94,37 @@ def decode_text(data: bytes, path: Path) -> str:
             ) from exc
 
 
+#: Offline and safe: no entity expansion (XXE), no DTD loading, no network.
+SAFE_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, remove_comments=True
+)
+
+
+def parse_xml(path: Path, what_to_do: str) -> etree._Element:
+    """Parse a whole (possibly gzipped) XML file safely.
+
+    Raises
+    ------
+    ReaderError
+        Malformed XML, with line and column, then ``what_to_do``.
+    """
+    data = read_bytes(path)
+    try:
+        return etree.fromstring(data, SAFE_XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (0, 0)
+        raise ReaderError(f"malformed XML at line {line}, column {col}: {exc.msg}; {what_to_do}") from exc
+
+
 __all__ = [
     "HEAD_BYTES",
+    "SAFE_XML_PARSER",
     "ReadError",
     "Reader",
     "ReaderError",
     "decode_text",
     "is_gzip",
+    "parse_xml",
     "read_bytes",
     "read_head",
 ]

@@ -15,13 +15,9 @@ from pathlib import Path
 from lxml import etree
 
 from medcite.model import Document, ReadError
-from medcite.readers.base import ReaderError, read_bytes
+from medcite.readers.base import ReaderError, parse_xml
 from medcite.readers.guideline_text import Block, html_blocks, root_start
 from medcite.text import DocumentBuilder, clean
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, remove_comments=True
-)
 
 
 class MedlinePlusReader:
@@ -41,15 +37,7 @@ class MedlinePlusReader:
         ReaderError
             Malformed XML (with line/column) or a different root element.
         """
-        data = read_bytes(path)
-        try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            line, col = exc.position if exc.position else (0, 0)
-            raise ReaderError(
-                f"malformed XML at line {line}, column {col}: {exc.msg}; "
-                "download the file again from https://medlineplus.gov/xml.html"
-            ) from exc
+        root = parse_xml(path, "download the file again from https://medlineplus.gov/xml.html")
         if root.tag != "health-topics":
             raise ReaderError(f"not MedlinePlus health topics: root element is <{root.tag}>")
         for topic in root.iter("health-topic"):

@@ -25,7 +25,7 @@ from pathlib import Path
 from lxml import etree
 
 from medcite.model import Document, ReadError
-from medcite.readers.base import ReaderError, read_bytes
+from medcite.readers.base import ReaderError, parse_xml
 from medcite.readers.guideline_text import root_start
 from medcite.text import DocumentBuilder, clean
 
@@ -44,8 +44,6 @@ _FOLDER_SOURCES = {
     "SeniorHealth": "NIHSeniorHealth",
 }
 _LANG_LINK = re.compile(r"\AEspa(?:ñ|)ol\s*\n")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
-
 
 class MedQuADReader:
     """Reader for MedQuAD XML files (all three root variants)."""
@@ -68,15 +66,7 @@ class MedQuADReader:
         ReaderError
             Malformed XML (with line/column) or an unknown root element.
         """
-        data = read_bytes(path)
-        try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            line, col = exc.position if exc.position else (0, 0)
-            raise ReaderError(
-                f"malformed XML at line {line}, column {col}: {exc.msg}; "
-                "re-extract the file from the MedQuAD release"
-            ) from exc
+        root = parse_xml(path, "re-extract the file from the MedQuAD release")
         if root.tag not in ("Document", "doc", "DiseaseFile"):
             raise ReaderError(
                 f"not MedQuAD: root element is <{root.tag}>, expected <Document>, <doc> or <DiseaseFile>"

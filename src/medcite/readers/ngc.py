@@ -26,7 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from medcite.model import Document, ReadError
-from medcite.readers.base import ReaderError, read_bytes
+from medcite.readers.base import ReaderError, parse_xml
 from medcite.readers.guideline_text import (
     Block,
     blocks_text,
@@ -82,8 +82,6 @@ _EMPTY = re.compile(r"^(?:none|none available|not stated|not applicable|none pro
 #: URL hosts that are never "the guideline itself".
 _NOT_GUIDELINE_URL = re.compile(r"ncbi\.nlm\.nih\.gov|guideline\.gov|ahrq\.gov/.*disclaimer", re.I)
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
-
 
 class NGCReader:
     """Reader for NGC guideline summary XML (``<Version>`` root)."""
@@ -103,19 +101,11 @@ class NGCReader:
         ReaderError
             Malformed XML (with line/column) or a file that is not an NGC summary.
         """
-        data = read_bytes(path)
-        try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            line, col = exc.position if exc.position else (0, 0)
-            raise ReaderError(
-                f"malformed XML at line {line}, column {col}: {exc.msg}; "
-                "the file is damaged, re-download it from the archive"
-            ) from exc
+        root = parse_xml(path, "the file is damaged, re-download it from the archive")
         if root.tag != "Version":
             raise ReaderError(f"not an NGC summary: root element is <{root.tag}>, expected <Version>")
         fields = _fields(root)
-        number = _number(path, data)
+        number = _number(path, root)
         if number is None:
             raise ReaderError("cannot find the NGC number: name the file ngc-<number>.xml")
         try:
@@ -135,12 +125,12 @@ def _fields(root: etree._Element) -> dict[str, list[str]]:
     return out
 
 
-def _number(path: Path, data: bytes) -> str | None:
+def _number(path: Path, root: etree._Element) -> str | None:
     m = _FILE_NUM.search(path.name)
     if m:
         return m.group(1)
     # Renamed file: a self-link to the summary is the only id the XML can carry.
-    m2 = re.search(rb"guideline\.gov/summaries/summary/(\d+)", data)
+    m2 = re.search(rb"guideline\.gov/summaries/summary/(\d+)", etree.tostring(root))
     return m2.group(1).decode() if m2 else None
 
 

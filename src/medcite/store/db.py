@@ -7,11 +7,9 @@ connection. All SQL uses bound parameters.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import Any, Literal, cast
 
 from medcite.model import Document, FieldName, Passage, Section, Sentence, SourceKind
 from medcite.segment import passages_of, sentences_of
+from medcite.sqlite import SQLiteFile
 from medcite.store.schema import migrate
 
 UpsertResult = Literal["ingested", "updated", "unchanged", "duplicate"]
@@ -64,7 +63,7 @@ def document_hash(doc: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class Store:
+class Store(SQLiteFile):
     """The SQLite evidence store at ``path``.
 
     Parameters
@@ -77,48 +76,13 @@ class Store:
     """
 
     def __init__(self, path: Path, *, must_exist: bool = False) -> None:
-        self.path = Path(path)
-        if must_exist and not self.path.exists():
+        if must_exist and not Path(path).exists():
             raise StoreError(
-                f"no medcite store at {self.path}; run `medcite ingest --demo` or "
+                f"no medcite store at {path}; run `medcite ingest --demo` or "
                 "`medcite ingest PATH` first (or pass --home)"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        super().__init__(path, pragmas=("cache_size=-65536",))
         migrate(self.conn)
-
-    # -- connections -------------------------------------------------------
-    @property
-    def conn(self) -> sqlite3.Connection:
-        """This thread's connection (SQLite connections are not thread-safe)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA cache_size=-65536")
-            self._local.conn = conn
-        return conn
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on error)."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     # -- generation ------------------------------------------------------------
     def generation(self) -> int:
