@@ -24,7 +24,7 @@ from medcite.store.db import DocumentNotFound
 from medcite.web import api, pages
 from medcite.web.deps import AppState, human_date
 from medcite.web.errors import ApiError
-from medcite.web.security import BodyLimit, SecurityHeaders, TokenBucket
+from medcite.web.security import SECURITY_HEADERS, BodyLimit, SecurityHeaders, TokenBucket
 from medcite.web.settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -74,6 +74,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ReviewConflict, mapped(409))
     app.add_exception_handler(EditError, mapped(422))
     app.add_exception_handler(AccountError, mapped(400))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # Starlette answers unhandled errors from its outermost middleware, past
+        # SecurityHeaders, so the headers are added here; no traceback leaks.
+        err = ApiError(500, "internal error; the server log has the details")
+        err.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+        return _error_response(request, err)
+
+    app.add_exception_handler(Exception, server_error)
 
 
 def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
