@@ -134,9 +134,28 @@ def load_pubmedqa(data: Path, limit: int | None = None, *, test_only: bool = Fal
     ]
     chosen, total = _take("pubmedqa", qs, limit)
     return Dataset("pubmedqa", chosen, [path], total=total, notes=[
-        "corpus = the 1,000 PQA-L abstracts; the reader stores LONG_ANSWER as the CONCLUSIONS section, "
-        "so ROUGE-L against it rewards quoting the gold abstract's own conclusion",
+        "corpus = the 1,000 PQA-L abstracts without their conclusions (LONG_ANSWER, the reference answer), "
+        "so an answer cannot score by quoting the reference itself",
     ])
+
+
+def without_conclusions(ds: Dataset, folder: Path) -> Dataset:
+    """``ds`` with its PubMedQA corpus rewritten without ``LONG_ANSWER``.
+
+    The reference answers must not be in the corpus the answers are drawn
+    from, or ROUGE-L measures quoting the reference. The rewritten file keeps
+    PubMedQA's schema, so the ordinary reader ingests it.
+    """
+    out: list[Path] = []
+    for path in ds.corpus:
+        items: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        for it in items.values():
+            it["LONG_ANSWER"] = ""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{path.stem}.no-conclusions.json"
+        target.write_text(json.dumps(items), encoding="utf-8")
+        out.append(target)
+    return Dataset(ds.name, ds.questions, out, total=ds.total, notes=ds.notes)
 
 
 def _pmid(url: str) -> str | None:

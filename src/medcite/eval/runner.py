@@ -77,6 +77,8 @@ def run(
             lim = limit if limit is not None else DEFAULT_QUESTIONS[name]
             progress(f"== {name}: loading questions")
             ds = load(name, data, lim)
+            if name == "pubmedqa":
+                ds = dsets.without_conclusions(ds, Path(tmp) / "pubmedqa")
             key = tuple(sorted(str(p) for p in ds.corpus))
             if key not in corpora:
                 where = home or Path(tmp) / f"home{len(corpora)}"
