@@ -5,6 +5,7 @@ Needs ../shared/corpora (skipped with a message when absent).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from medcite.articles import Accounts, ArticleDB
-from medcite.cli.corpus import run_ingest
 from medcite.engine import Engine
 from medcite.settings import Settings
 from medcite.web.app import create_app
@@ -24,38 +24,9 @@ pytestmark = pytest.mark.skipif(not (NGC / "ngc-10764.xml").exists(),
                                 reason=f"needs the shared corpora at {CORPORA}")
 
 Q = "What is the meaning of venous insufficiency (venous reflux) in the lower extremities?"
-HOSTILE = """---
-title: Zebra fever <script>alert(1)</script> guideline
-kind: guideline
-url: javascript:alert(1)
----
-# Zebra fever
-
-Zebra fever is a rare illness with <b>striped</b> rash & <script>alert("x")</script> fever in adults.
-
-Zebra fever is treated with rest and fluids <img src=x onerror=alert(2)>.
-"""
-
-
-def build_home(home: Path) -> Path:
-    """A real store: two NGC guidelines, NHLBI and MedlinePlus varicose-vein pages, a hostile local file."""
-    (home / "src").mkdir(parents=True)
-    (home / "src" / "zebra.md").write_text(HOSTILE, encoding="utf-8")
-    engine = Engine(Settings(home=home))
-    run_ingest(engine, [str(NGC / "ngc-10764.xml"), str(NGC / "ngc-9975.xml"),
-                        str(CORPORA / "medquad" / "8_NHLBI_QA_XML" / "0000135.xml"),
-                        str(CORPORA / "medquad" / "4_MPlus_Health_Topics_QA" / "0000942.xml"),
-                        str(home / "src" / "zebra.md")], quiet=True)
-    engine.close()
-    acc = Accounts(ArticleDB(Settings(home=home).articles_path))
-    acc.add_user("rita", "reviewer", "rita-password")
-    acc.add_user("rex", "reader", "rex-password")
-    return home
-
-
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_home(tmp_path_factory.mktemp("web"))
+def home(web_home_factory: Callable[[str], Path]) -> Path:
+    return web_home_factory("web")
 
 
 def client_for(home: Path, **kw: Any) -> TestClient:

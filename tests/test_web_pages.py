@@ -7,6 +7,7 @@ In-process client over real SQLite files and a small real corpus (needs
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,45 +26,9 @@ needs_corpus = pytest.mark.skipif(not (CORPORA / "ngc_guideline_summaries").exis
                                   reason=f"needs the shared corpora at {CORPORA}")
 Q = "What is the meaning of venous insufficiency (venous reflux) in the lower extremities?"
 BANNER = "Educational purpose only • Exercise caution as content is pending human review"
-HOSTILE = """---
-title: Zebra fever <script>alert(1)</script> guideline
-kind: guideline
-url: javascript:alert(1)
----
-# Zebra fever
-
-Zebra fever is a rare illness with <b>striped</b> rash & <script>alert("x")</script> fever in adults.
-
-Zebra fever is treated with rest and fluids <img src=x onerror=alert(2)>.
-"""
-
-
-def build_home(home: Path) -> Path:
-    """A real store (two NGC guidelines, NHLBI and MedlinePlus pages, a hostile local file) and two accounts."""
-    from medcite.articles import Accounts, ArticleDB
-    from medcite.cli.corpus import run_ingest
-    from medcite.engine import Engine
-
-    (home / "src").mkdir(parents=True)
-    (home / "src" / "zebra.md").write_text(HOSTILE, encoding="utf-8")
-    ngc = CORPORA / "ngc_guideline_summaries" / "summaries"
-    engine = Engine(Settings(home=home))
-    run_ingest(engine, [str(ngc / "ngc-10764.xml"), str(ngc / "ngc-9975.xml"),
-                        str(CORPORA / "medquad" / "8_NHLBI_QA_XML" / "0000135.xml"),
-                        str(CORPORA / "medquad" / "4_MPlus_Health_Topics_QA" / "0000942.xml"),
-                        str(home / "src" / "zebra.md")], quiet=True)
-    engine.close()
-    acc = Accounts(ArticleDB(Settings(home=home).articles_path))
-    acc.add_user("rita", "reviewer", "rita-password")
-    acc.add_user("rex", "reader", "rex-password")
-    return home
-
-
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (CORPORA / "ngc_guideline_summaries").exists():
-        pytest.skip(f"needs the shared corpora at {CORPORA}")
-    return build_home(tmp_path_factory.mktemp("pages"))
+def home(web_home_factory: Callable[[str], Path]) -> Path:
+    return web_home_factory("pages")
 
 
 def csrf_of(html: str) -> str:

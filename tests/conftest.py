@@ -1,0 +1,53 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+#: A local guideline full of markup that must come out escaped everywhere.
+HOSTILE = """---
+title: Zebra fever <script>alert(1)</script> guideline
+kind: guideline
+url: javascript:alert(1)
+---
+# Zebra fever
+
+Zebra fever is a rare illness with <b>striped</b> rash & <script>alert("x")</script> fever in adults.
+
+Zebra fever is treated with rest and fluids <img src=x onerror=alert(2)>.
+"""
+
+
+def build_web_home(home: Path) -> Path:
+    """A real store (two NGC guidelines, NHLBI and MedlinePlus pages, a hostile local file) and two accounts."""
+    from medcite.articles import Accounts, ArticleDB
+    from medcite.cli.corpus import run_ingest
+    from medcite.engine import Engine
+    from medcite.settings import Settings
+
+    ngc = CORPORA / "ngc_guideline_summaries" / "summaries"
+    if not (ngc / "ngc-10764.xml").exists():
+        pytest.skip(f"needs the shared corpora at {CORPORA}")
+    (home / "src").mkdir(parents=True)
+    (home / "src" / "zebra.md").write_text(HOSTILE, encoding="utf-8")
+    engine = Engine(Settings(home=home))
+    run_ingest(engine, [str(ngc / "ngc-10764.xml"), str(ngc / "ngc-9975.xml"),
+                        str(CORPORA / "medquad" / "8_NHLBI_QA_XML" / "0000135.xml"),
+                        str(CORPORA / "medquad" / "4_MPlus_Health_Topics_QA" / "0000942.xml"),
+                        str(home / "src" / "zebra.md")], quiet=True)
+    engine.close()
+    acc = Accounts(ArticleDB(Settings(home=home).articles_path))
+    acc.add_user("rita", "reviewer", "rita-password")
+    acc.add_user("rex", "reader", "rex-password")
+    return home
+
+
+@pytest.fixture(scope="module")
+def web_home_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Build a fresh web test home per calling module."""
+    return lambda name: build_web_home(tmp_path_factory.mktemp(name))
