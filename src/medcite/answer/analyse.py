@@ -107,11 +107,15 @@ POPULATIONS = re.compile(
 #: "synonyms" are the same entity; "related" are neighbouring conditions whose
 #: guidelines and pages also answer questions about the focus.
 CURATED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # Reflux *is* backward (retrograde) flow through incompetent valves; patient
+    # pages describe it in those words without naming it.
     "venous insufficiency": (
-        ("venous reflux", "chronic venous insufficiency", "venous incompetence", "chronic venous disease"),
+        ("venous reflux", "chronic venous insufficiency", "venous incompetence", "chronic venous disease",
+         "flow backward", "flows backward", "backward flow", "retrograde flow"),
         ("varicose veins", "venous leg ulcer"),
     ),
-    "venous reflux": (("venous insufficiency", "chronic venous insufficiency", "venous incompetence"),
+    "venous reflux": (("venous insufficiency", "chronic venous insufficiency", "venous incompetence",
+                       "flow backward", "flows backward", "backward flow", "retrograde flow"),
                       ("varicose veins", "venous leg ulcer")),
     "heart attack": (("myocardial infarction",), ("acute coronary syndrome",)),
     "high blood pressure": (("hypertension",), ()),

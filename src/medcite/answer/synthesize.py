@@ -21,7 +21,7 @@ from typing import Protocol
 from medcite.answer.levels import design_rank
 from medcite.answer.retrieve import Candidate
 from medcite.answer.select import jaccard
-from medcite.answer.summary import salience
+from medcite.answer.summary import NEGATIVE_ADVICE, salience
 from medcite.model import Article, ArticleSection, Audience, Facet, Query, Quote, Reference, Statement
 
 NO_EVIDENCE = "The evidence in this corpus does not cover this question."
@@ -213,7 +213,18 @@ class ExtractiveSynthesizer:
         # Long statements may lead only when they are clearly the best answer
         # (a 75-word recommendation that holds the asked-for threshold).
         pool = [c for c in cands if not c.off_topic and len(c.text.split()) <= 90 and _complete(c.text)]
-        ranked = sorted(pool, key=lambda c: -self._brevity(c, per_word=0.01) * _MATCH_WEIGHT.get(c.match, 0.6))
+
+        def lead_value(c: Candidate) -> float:
+            # A lead says what to do: advice against something, and statements
+            # past 60 words, lead only when nothing else answers the facet.
+            v = self._brevity(c, per_word=0.01) * _MATCH_WEIGHT.get(c.match, 0.6)
+            if NEGATIVE_ADVICE.search(c.text):
+                v *= 0.5
+            if len(c.text.split()) > 60:
+                v *= 0.3
+            return v
+
+        ranked = sorted(pool, key=lambda c: -lead_value(c))
         lead: list[Candidate] = []
         if q.is_definition:
             lead += [c for c in ranked if c.defines == "focus"][:1]
@@ -236,11 +247,13 @@ class ExtractiveSynthesizer:
         asked = [c for c in ranked if c.facet in order and c not in lead]
         for c in asked[: max(0, self.lead_size - len(lead) - 1)] if order and not q.is_definition else []:
             lead.append(c)
-        for c in ranked:
+        # A what-is lead is the definition, how it is diagnosed and how it is
+        # treated, nothing more: a filler ("knowledge of venous physiology for
+        # practitioners") answers nothing. Other questions fill with the
+        # strongest remaining facets.
+        for c in [] if q.is_definition and lead else ranked:
             if len(lead) >= self.lead_size:
                 break
-            # A definition of a neighbouring condition is no answer to "what is X";
-            # an unclassified sentence ("knowledge of venous physiology") no lead.
             if (c not in lead and c.facet not in seen and c.facet != "other"
                     and not (q.is_definition and c.facet == "definition")):
                 lead.append(c)
