@@ -27,18 +27,11 @@ from typing import Any
 import numpy as np
 
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
+from medcite.index.optional import require
 from medcite.index.tokenize import tokenize
 from medcite.model import SOURCE_KINDS, Passage, SourceKind
 
 FIELDS = ("title", "recommendation", "body")
-
-
-def _bm25s() -> Any:
-    try:
-        import bm25s
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise RuntimeError("the bm25s engine needs `pip install 'medcite[engines]'`") from exc
-    return bm25s
 
 
 class BM25sBackend:
@@ -56,7 +49,7 @@ class BM25sBackend:
     name = "bm25s"
 
     def __init__(self, path: Path, weights: dict[str, float] | None = None) -> None:
-        self._bm = _bm25s()
+        self._bm = require("bm25s", "'medcite[engines]'")
         self.path = Path(path)
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self._pids: list[int] = []

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from medcite.index.base import ScoredId
 from medcite.index.fts5 import FTS5Backend
+from medcite.index.optional import available
 from medcite.model import Passage, SourceKind
 from medcite.store.db import Store
 
@@ -33,11 +34,7 @@ COMMIT_EVERY = 50_000
 
 
 def tantivy_available() -> bool:
-    try:
-        import tantivy  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return available("tantivy")
 
 
 class MirroredIndex:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
+from medcite.index.optional import require
 from medcite.index.tokenize import tokenize
 from medcite.model import Passage, SourceKind
 
@@ -43,14 +44,6 @@ FIELDS = ("title", "recommendation", "body")
 WEIGHTS_FILE = "weights.json"
 #: Writer memory budget; tantivy splits it across its indexing threads.
 HEAP_BYTES = 256 * 1024 * 1024
-
-
-def _tantivy() -> Any:
-    try:
-        import tantivy
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise RuntimeError("the tantivy engine needs `pip install 'medcite[engines]'`") from exc
-    return tantivy
 
 
 class TantivyBackend:
@@ -69,7 +62,7 @@ class TantivyBackend:
     name = "tantivy"
 
     def __init__(self, path: Path, weights: dict[str, float] | None = None, threads: int = 0) -> None:
-        tv = _tantivy()
+        tv = require("tantivy", "--force-reinstall medcite")  # a core dependency: the install is broken
         self._tv = tv
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
