@@ -3,7 +3,11 @@
 Questions come from the shared corpora (PubMedQA titles-as-questions and
 MedQuAD consumer questions), so nothing is hand-picked.
 
-    python bench/bench_ask.py --home /tmp/ask-home [--n 100] [--cold 3]
+    python bench/bench_ask.py --home /tmp/ask-home [--n 100] [--cold 3] [--realistic]
+
+``--realistic`` times the realistic question set instead (vignettes with
+several sub-questions, lay and abbreviated questions; follow-ups without
+their thread), the questions the ask pipeline v2 was built for.
 
 Targets (issue 3): warm p50 < 300 ms, p95 < 1 s; cold ``medcite ask`` < 3 s.
 """
@@ -50,8 +54,14 @@ def main() -> None:
     ap.add_argument("--home", required=True)
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--cold", type=int, default=3)
+    ap.add_argument("--realistic", action="store_true", help="time the realistic question set")
     args = ap.parse_args()
-    qs = questions(args.n)
+    if args.realistic:
+        from medcite.eval.realistic import load_realistic
+
+        qs = [q.question for q in load_realistic(SHARED)[0].questions][: args.n]
+    else:
+        qs = questions(args.n)
     engine = Engine.open(args.home)
     for q in qs[:3]:  # warm the page cache and the stemmer
         engine.ask(q)

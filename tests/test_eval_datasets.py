@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -76,7 +77,26 @@ def test_packaged_question_sets_are_well_formed() -> None:
         assert r["audience"] in ("clinician", "patient")
         assert all(isinstance(f, list) and f and all(isinstance(a, str) and a for a in f) for f in r["facts"])
     oos = load_out_of_scope()
-    assert len(oos) >= 20 and all(q.question.endswith("?") for q in oos)
+    assert len(oos) >= 20 and len({q.qid for q in oos}) == len(oos) and all(q.question.strip() for q in oos)
+
+
+def test_realistic_set_is_split_before_tuning_and_well_formed() -> None:
+    rows = [json.loads(x) for x in (Path(str(resources.files("medcite.eval"))) / "data" / "realistic.jsonl")
+            .read_text().splitlines() if x.strip()]
+    oos = [json.loads(x) for x in (Path(str(resources.files("medcite.eval"))) / "data" / "out_of_scope.jsonl")
+           .read_text().splitlines() if x.strip()]
+    assert len(rows) >= 150 and len({r["id"] for r in rows}) == len(rows)
+    assert sum(r["split"] == "test" for r in rows) >= 50
+    for r in [*rows, *oos]:
+        # The split is a pure function of the id, fixed when the set was written (not chosen per question).
+        h = int(hashlib.sha1(("medcite-realistic:" + r["id"]).encode()).hexdigest(), 16)
+        assert r["split"] == ("test" if h % 5 < 2 else "dev"), r["id"]
+    for r in rows:
+        assert r["source_docs"] and r["facts"] and r["audience"] in ("clinician", "patient")
+        assert all(isinstance(f, list) and f and all(isinstance(a, str) and a for a in f) for f in r["facts"])
+    forms = {r["form"] for r in rows}
+    assert {"vignette", "abbrev", "lay", "typo", "british", "followup", "reword"} <= forms
+    assert all(r["thread"] for r in rows if r["form"] == "followup")
 
 
 def _source_texts(doc_ids: list[str], pubmedqa: dict[str, str]) -> list[str]:
@@ -103,6 +123,21 @@ def test_every_key_fact_is_stated_by_one_of_its_source_documents() -> None:
     raw = json.loads((SHARED / "pubmedqa" / "data" / "ori_pqal.json").read_text())
     pubmedqa = {f"pmid:{k}": " ".join(v["CONTEXTS"]) + " " + v["LONG_ANSWER"] for k, v in raw.items()}
     ds = load_keyfacts(SHARED)
+    missing = []
+    for q in ds.questions:
+        text = "\n".join(_source_texts(q.gold_docs, pubmedqa))
+        missing += [(q.qid, f) for f in q.facts if not fact_found(f, text)]
+    assert missing == []
+
+
+@needs_shared
+@pytest.mark.shared
+def test_every_realistic_key_fact_is_stated_by_one_of_its_source_documents() -> None:
+    from medcite.eval.realistic import load_realistic
+
+    raw = json.loads((SHARED / "pubmedqa" / "data" / "ori_pqal.json").read_text())
+    pubmedqa = {f"pmid:{k}": " ".join(v["CONTEXTS"]) + " " + v["LONG_ANSWER"] for k, v in raw.items()}
+    ds, _rs = load_realistic(SHARED)
     missing = []
     for q in ds.questions:
         text = "\n".join(_source_texts(q.gold_docs, pubmedqa))

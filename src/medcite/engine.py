@@ -14,8 +14,10 @@ from medcite.index.mirror import MirroredIndex
 from medcite.model import Hit, SourceKind
 from medcite.settings import Settings
 from medcite.store.db import Store
+from medcite.store.repository import StoreRepository
 
 if TYPE_CHECKING:
+    from medcite.answer.rank import Ranker
     from medcite.model import Article, Audience
 
 
@@ -36,6 +38,18 @@ class Engine:
         # FTS5 in the store, mirrored into tantivy for fast ranked search
         # (docs/decisions.md, "Search engine").
         self.backend = MirroredIndex(self.store, settings.index_path)
+        #: Sentences, metadata and lexicon for the answer pipeline (answer.ports.Repository).
+        self.repository = StoreRepository(self.store)
+        self._ranker: Ranker | None = None
+
+    @property
+    def ranker(self) -> Ranker:
+        """The sentence ranker of the ask pipeline (the shipped model, loaded once)."""
+        if self._ranker is None:
+            from medcite.answer.rank import Ranker
+
+            self._ranker = Ranker.load(self.settings.ranker_path)
+        return self._ranker
 
     @classmethod
     def open(cls, home: str | Path, *, must_exist: bool = True) -> Engine:

@@ -259,3 +259,9 @@ class Article:
     notes: list[str] = field(default_factory=list)
     thread_id: str | None = None
     generated_at: str | None = None
+    #: The things the question asks, as split by the pipeline.
+    sub_questions: list[str] = field(default_factory=list)
+    #: Sub-questions no source sentence answers (the article says so).
+    uncovered: list[str] = field(default_factory=list)
+    #: Why the pipeline abstained or what it nearly cited: threshold, best score, best candidate.
+    abstention: dict[str, Any] | None = None

@@ -37,11 +37,61 @@ class IngestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AskSettings:
+    """Constants of the ask pipeline; docs/decisions.md gives the measurement behind each."""
+
+    #: Spelling correction: a corrected term must occur in at least this share of
+    #: passages (at least one; 5 in the 172k-passage shared corpus) and this many
+    #: times more often than the word as typed.
+    spelling_min_share: float = 3e-5
+    spelling_ratio: float = 20.0
+    #: Inflection variants share this many leading characters of the stem.
+    inflection_prefix: int = 5
+    inflection_max: int = 3
+    inflection_weight: float = 0.5
+    #: Lexicon expansions (abbreviations, synonyms) per question n-gram, and their weight.
+    lexicon_max_per_term: int = 2
+    lexicon_weight: float = 0.7
+    #: A lower-case word is looked up as an abbreviation only if at most this
+    #: share of passages contain it ("uti" yes, "first" and "line" no).
+    lowercase_abbrev_max_share: float = 0.002
+    #: A sub-question whose own words all have an idf below this ("risk", "disease",
+    #: "first", "line": words in more than ~1 % of passages) takes its subject from the case.
+    generic_idf: float = 4.5
+    #: Weight of the case words (a vignette's declarative sentences) in a sub-question's query.
+    topic_weight: float = 0.7
+    #: Weight of the question-type words ("treated", "dose") and population words.
+    cue_weight: float = 0.3
+    #: Passages retrieved per source kind and sub-question, and per document.
+    passages_per_kind: int = 30
+    passages_per_doc: int = 8
+    #: Second pass: the best documents per kind searched again for what is asked, and
+    #: the passages taken from each.
+    inner_docs: int = 3
+    inner_passages: int = 4
+    #: The support (idf-weighted coverage of a sub-question's concepts by its
+    #: best-ranked sentences, answer.select.support) below which a sub-question
+    #: is "not covered"; calibrated on the dev split (docs/benchmarks.md).
+    answer_threshold: float = 0.45
+    #: A selected sentence must reach this share of its sub-question's best ranker probability.
+    relative_floor: float = 0.15
+    #: Article body budgets in words (issue 8): hard caps, and the length the
+    #: supporting sentences fill up to (leads and key points always come first).
+    clinician_words: int = 500
+    patient_words: int = 350
+    clinician_target_words: int = 230
+    patient_target_words: int = 200
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a medcite process needs to know about where and how to run."""
 
     home: Path
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    ask: AskSettings = field(default_factory=AskSettings)
+    #: A ranker model other than the shipped one (``medcite train-ranker --out``).
+    ranker_path: Path | None = None
 
     @property
     def store_path(self) -> Path:

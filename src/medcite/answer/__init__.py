@@ -1,17 +1,15 @@
-"""The answer pipeline: question -> Query -> evidence -> cited Article.
+"""The answer pipeline: question -> cited Article, in five stages.
 
-Modules, in the order data flows through them:
+* :mod:`.understand` sub-questions, question types, case context, follow-ups
+* :mod:`.retrieve`   structured queries per sub-question and source kind
+* :mod:`.rank`       learned sentence ranker (features + logistic model)
+* :mod:`.select`     calibrated abstention, leads, key points, budget -> Evidence
+* :mod:`.compose`    the Synthesizer protocol and the extractive synthesizer
+* :mod:`.pipeline`   :func:`~.pipeline.answer`, the straight path through them
 
-* :mod:`.analyse`   question analysis (focus, synonyms, facets, qualifiers)
-* :mod:`.retrieve`  per-source-kind BM25 retrieval, passages -> sentences
-* :mod:`.levels`    evidence levels (guideline grades, study designs)
-* :mod:`.select`    sentence scoring, facet classification, MMR selection
-* :mod:`.summary`   short, salient statements per facet for leads and Key Points
-* :mod:`.synthesize` the :class:`~.synthesize.Synthesizer` protocol and the
-  extractive synthesizer that builds the article
-* :mod:`.followups` follow-up questions the corpus can answer
-* :mod:`.threads`   conversation threads in ``<home>/threads.sqlite``
-* :mod:`.pipeline`  :func:`~.pipeline.answer`, tying it together
+Supporting modules: :mod:`.ports` (the Search/Repository interfaces),
+:mod:`.vocabulary` (corpus vocabulary), :mod:`.levels` (evidence levels),
+:mod:`.followups`, :mod:`.threads`, :mod:`.training` (``medcite train-ranker``).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ COMMANDS = [
     ("medcite.cli.serve", "serve"),
     ("medcite.cli.serve", "user"),
     ("medcite.cli.evaluate", "eval_cmd"),
+    ("medcite.cli.train", "train_ranker"),
 ]
 
 

@@ -12,9 +12,9 @@ from rich.console import Console
 
 from medcite.cli.common import domain_errors
 
-CHOICES = ["pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "faithfulness", "all"]
+CHOICES = ["pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "faithfulness", "realistic", "all"]
 #: ``all`` runs keyfacts once: it already reports faithfulness and abstention.
-ALL = ("pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts")
+ALL = ("pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "realistic")
 
 
 @click.command(name="eval")

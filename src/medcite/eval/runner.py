@@ -10,10 +10,11 @@ from pathlib import Path
 
 from medcite.eval import datasets as dsets
 from medcite.eval.harness import Corpus, DatasetResult, Progress, _quiet, open_corpus
+from medcite.eval.realistic import eval_realistic, load_realistic
 from medcite.eval.report import write_report
 from medcite.eval.suites import eval_bioasq, eval_keyfacts, eval_patient, eval_pubmedqa
 
-DATASETS = ("pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "faithfulness")
+DATASETS = ("pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "faithfulness", "realistic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class Limits:
 
 DEFAULT_QUESTIONS: dict[str, int | None] = {
     "pubmedqa": None, "bioasq": None, "medquad": 1000, "medicationqa": None, "keyfacts": None, "faithfulness": None,
+    "realistic": None,
 }
 DEFAULT_ANSWERS = 100
 
@@ -54,6 +56,8 @@ def load(name: str, data: Path, limit: int | None) -> dsets.Dataset:
         return dsets.load_medicationqa(data, limit)
     if name in ("keyfacts", "faithfulness"):
         return dsets.load_keyfacts(data, limit)
+    if name == "realistic":
+        return load_realistic(data)[0]
     raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)} or all")
 
 
@@ -98,6 +102,8 @@ def run(
                 res = eval_pubmedqa(ds, corpus, out, answers=a, progress=progress)
             elif name == "bioasq":
                 res = eval_bioasq(ds, corpus, out, answers=a, progress=progress)
+            elif name == "realistic":
+                res = eval_realistic(ds, load_realistic(data)[1], corpus, out, progress=progress)
             elif name in ("medquad", "medicationqa"):
                 res = eval_patient(ds, corpus, out, answers=a, progress=progress)
             else:

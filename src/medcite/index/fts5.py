@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
+from medcite.index.query import SearchQuery, cap_per_doc
 from medcite.index.tokenize import tokenize
 from medcite.model import Passage, SourceKind
 
@@ -89,3 +90,64 @@ class FTS5Backend:
         sql += " ORDER BY bm25(passages_fts, ?, ?, ?, 0.0) LIMIT ?"
         params += [wt, wr, wb, k]
         return [ScoredId(int(r[0]), str(r[1]), float(r[2])) for r in self._conn().execute(sql, params)]
+
+    # -- structured queries and term statistics ---------------------------------
+    def search_query(self, query: SearchQuery) -> list[ScoredId]:
+        """Answer a :class:`SearchQuery`.
+
+        FTS5's ``bm25()`` cannot weight single terms, so weights only decide
+        which terms take part (the fallback path while the tantivy mirror is
+        stale; ranking then is plain BM25F over the chosen terms).
+        """
+        terms = list(query.merged())
+        ors = fts_query(terms)
+        if not ors:
+            return []
+        expr = f"({ors})"
+        for group in query.required:
+            g = fts_query(group)
+            if g:
+                expr += f" AND ({g})"
+        wt, wr, wb = self._weights
+        sql = (
+            "SELECT f.rowid, p.doc_id, -bm25(passages_fts, ?, ?, ?, 0.0) AS score "
+            "FROM passages_fts f JOIN passages p ON p.id = f.rowid WHERE passages_fts MATCH ?"
+        )
+        params: list[object] = [wt, wr, wb, expr]
+        if query.kinds:
+            sql += f" AND f.kind IN ({','.join('?' * len(query.kinds))})"
+            params += list(query.kinds)
+        if query.doc_ids:
+            sql += f" AND p.doc_id IN ({','.join('?' * len(query.doc_ids))})"
+            params += list(query.doc_ids)
+        fetch = query.k * (4 if query.per_doc else 1)
+        sql += " ORDER BY bm25(passages_fts, ?, ?, ?, 0.0) LIMIT ?"
+        params += [wt, wr, wb, fetch]
+        hits = [ScoredId(int(r[0]), str(r[1]), float(r[2])) for r in self._conn().execute(sql, params)]
+        return cap_per_doc(hits, query.per_doc, query.k)
+
+    def doc_freq(self, terms: Sequence[str]) -> dict[str, int]:
+        uniq = list(dict.fromkeys(t for t in terms if t))
+        out = dict.fromkeys(uniq, 0)
+        for i in range(0, len(uniq), 500):
+            chunk = uniq[i:i + 500]
+            rows = self._conn().execute(
+                f"SELECT term, doc FROM passages_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk
+            )
+            for term, n in rows:
+                out[str(term)] = int(n)
+        return out
+
+    def num_passages(self) -> int:
+        (n,) = self._conn().execute("SELECT count(*) FROM passages").fetchone()
+        return int(n)
+
+    def terms_with_prefix(self, prefix: str, limit: int = 20) -> dict[str, int]:
+        if not prefix:
+            return {}
+        # "{" sorts right after "z": the range holds exactly the terms with this prefix.
+        rows = self._conn().execute(
+            "SELECT term, doc FROM passages_vocab WHERE term >= ? AND term < ? ORDER BY doc DESC LIMIT ?",
+            (prefix, prefix + "{", limit),
+        )
+        return {str(t): int(n) for t, n in rows}

@@ -25,6 +25,7 @@ from pathlib import Path
 from medcite.index.base import ScoredId
 from medcite.index.fts5 import FTS5Backend
 from medcite.index.optional import available
+from medcite.index.query import SearchQuery
 from medcite.model import Passage, SourceKind
 from medcite.store.db import Store
 
@@ -175,3 +176,20 @@ class MirroredIndex:
 
     def search_terms(self, terms: Sequence[str], *, kind: SourceKind | None = None, k: int = 10) -> list[ScoredId]:
         return self.fts5.search_terms(terms, kind=kind, k=k)
+
+    def search_query(self, query: SearchQuery) -> list[ScoredId]:
+        """A structured query: tantivy (weighted) when current, else FTS5."""
+        if self.fresh():
+            assert self._mirror is not None
+            return self._mirror.search_query(query)
+        return self.fts5.search_query(query)
+
+    # Term statistics come from FTS5's vocabulary: always in step with the store.
+    def doc_freq(self, terms: Sequence[str]) -> dict[str, int]:
+        return self.fts5.doc_freq(terms)
+
+    def num_passages(self) -> int:
+        return self.fts5.num_passages()
+
+    def terms_with_prefix(self, prefix: str, limit: int = 20) -> dict[str, int]:
+        return self.fts5.terms_with_prefix(prefix, limit)

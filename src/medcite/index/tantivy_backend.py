@@ -37,6 +37,7 @@ from typing import Any
 
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
 from medcite.index.optional import require
+from medcite.index.query import SearchQuery, cap_per_doc
 from medcite.index.tokenize import tokenize
 from medcite.model import Passage, SourceKind
 
@@ -162,3 +163,43 @@ class TantivyBackend:
 
     def size_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
+    def search_query(self, query: SearchQuery) -> list[ScoredId]:
+        """Answer a :class:`SearchQuery`: each term's BM25 score times its weight, summed."""
+        if self._writer is not None:
+            self.commit()
+        tv = self._tv
+        weights = query.merged()
+        if not weights:
+            return []
+
+        def term(t: str) -> Any:
+            return tv.Query.term_query(self.schema, "all", t)
+
+        clauses: list[tuple[Any, Any]] = [
+            (tv.Occur.Should, tv.Query.boost_query(term(t), float(w)) if w != 1.0 else term(t))
+            for t, w in weights.items()
+        ]
+        for group in query.required:
+            g = [t for t in dict.fromkeys(group) if t]
+            if g:
+                # Zero-score: a group only filters; its terms score through `terms`.
+                gq = tv.Query.boolean_query([(tv.Occur.Should, term(t)) for t in g])
+                clauses.append((tv.Occur.Must, tv.Query.const_score_query(gq, 0.0)))
+        if query.kinds:
+            kq = tv.Query.boolean_query(
+                [(tv.Occur.Should, tv.Query.term_query(self.schema, "kind", k)) for k in query.kinds]
+            )
+            clauses.append((tv.Occur.Must, tv.Query.const_score_query(kq, 0.0)))
+        if query.doc_ids:
+            dq = tv.Query.boolean_query(
+                [(tv.Occur.Should, tv.Query.term_query(self.schema, "doc_id", d)) for d in query.doc_ids]
+            )
+            clauses.append((tv.Occur.Must, tv.Query.const_score_query(dq, 0.0)))
+        searcher = self.index.searcher()
+        fetch = query.k * (4 if query.per_doc else 1)
+        hits: list[ScoredId] = []
+        for score, addr in searcher.search(tv.Query.boolean_query(clauses), limit=fetch, count=False).hits:
+            d = searcher.doc(addr)
+            hits.append(ScoredId(int(d["pid"][0]), str(d["doc_id"][0]), float(score)))
+        return cap_per_doc(hits, query.per_doc, query.k)

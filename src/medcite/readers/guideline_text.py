@@ -124,14 +124,35 @@ def _is_emphasis_only(el: etree._Element) -> bool:
 
 
 def _table_text(table: etree._Element) -> str:
-    """Rows on their own lines, cells joined by `` | `` (readable and searchable)."""
-    rows: list[str] = []
+    """One line per row; a data row names its column headers, so it is citable on its own.
+
+    A threshold table ("Test | Normal | Diabetes" / "Fasting glucose | <100 | >=126")
+    becomes ``Test: Fasting glucose; Normal: <100; Diabetes: >=126.`` -- a
+    sentence that carries the number with what it measures. Rows whose cells
+    do not line up with the header (spans) keep the plain ``a | b`` form.
+    """
+    rows: list[tuple[list[str], bool]] = []
     for tr in table.iter("tr"):
-        cells = [_inline_text(td, skip_nested=False).replace("\n", " ") for td in tr if td.tag in ("td", "th")]
-        cells = [c for c in cells if c]
-        if cells:
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        tds = [td for td in tr if td.tag in ("td", "th")]
+        cells = [_inline_text(td, skip_nested=False).replace("\n", " ").strip() for td in tds]
+        if any(cells):
+            rows.append((cells, all(td.tag == "th" for td in tds)))
+    if not rows:
+        return ""
+    first, is_th = rows[0]
+    looks_header = is_th or (
+        len(rows) > 1 and len(first) > 1 and all(c and len(c.split()) <= 8 and not any(ch.isdigit() for ch in c)
+                                                 for c in first)
+    )
+    lines: list[str] = []
+    for i, (cells, _th) in enumerate(rows):
+        if looks_header and i > 0 and len(cells) == len(first) and sum(1 for c in cells if c) > 1:
+            parts = [f"{h}: {c}" if h else c for h, c in zip(first, cells, strict=True) if c]
+            line = "; ".join(parts)
+            lines.append(line if line.endswith((".", "!", "?")) else line + ".")
+        else:
+            lines.append(" | ".join(c for c in cells if c))
+    return "\n".join(lines)
 
 
 def _walk_list(lst: etree._Element, out: list[Block], depth: int) -> None:

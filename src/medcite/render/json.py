@@ -75,6 +75,9 @@ def article_from_dict(d: dict[str, Any]) -> Article:
         notes=list(d.get("notes", [])),
         thread_id=d.get("thread_id"),
         generated_at=d.get("generated_at"),
+        sub_questions=list(d.get("sub_questions", [])),
+        uncovered=list(d.get("uncovered", [])),
+        abstention=d.get("abstention"),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from medcite.lexicon.mine import lexicon_entries
 from medcite.model import Document, FieldName, Passage, Section, Sentence, SourceKind
 from medcite.segment import passages_of, sentences_of
 from medcite.sqlite import SQLiteFile
@@ -54,7 +55,7 @@ def now_iso() -> str:
 
 #: Bump when readers or sentence/passage segmentation change what is stored for
 #: the same input: files and documents written by another version are redone.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 def document_hash(doc: Document) -> str:
@@ -157,6 +158,10 @@ class Store(SQLiteFile):
                 (doc.id, i, s.heading, s.field, s.start, s.end, s.grade, s.level, s.label)
                 for i, s in enumerate(doc.sections)
             ],
+        )
+        conn.executemany(
+            "INSERT INTO lexicon(doc_id, kind, term, expansion) VALUES (?,?,?,?)",
+            [(doc.id, k, t, e) for k, t, e in lexicon_entries(doc)],
         )
         sents = sentences_of(doc)
         conn.executemany(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _V1 = """
 CREATE TABLE files (
@@ -101,7 +101,24 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO meta(key, value) VALUES ('generation', '0');
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# v4: corpus vocabulary for question understanding. ``passages_vocab`` exposes
+# the FTS5 index's terms with their passage frequencies (spelling correction,
+# inflection variants, idf); ``lexicon`` holds each document's abbreviation
+# definitions (Schwartz & Hearst 2003) and its metadata synonyms, deleted with
+# the document.
+_V4 = """
+CREATE VIRTUAL TABLE passages_vocab USING fts5vocab(passages_fts, 'row');
+CREATE TABLE lexicon (
+    doc_id     TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,          -- 'abbreviation' | 'synonym'
+    term       TEXT NOT NULL,          -- lower-cased surface form
+    expansion  TEXT NOT NULL
+);
+CREATE INDEX lexicon_term ON lexicon(term);
+CREATE INDEX lexicon_doc ON lexicon(doc_id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

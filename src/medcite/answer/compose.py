@@ -1,0 +1,227 @@
+"""Stage 5, compose: :class:`~.select.Evidence` -> :class:`~medcite.model.Article`.
+
+:class:`Synthesizer` is the seam for other composers (an LLM that writes and
+a verifier that checks, later). The default :class:`ExtractiveSynthesizer`
+writes no sentence of its own in an evidence section: every statement IS a
+stored source sentence, at most with a leading connective ("However, ") or
+list bullet trimmed, so numbers, units, drug names and negations cannot
+change, and its quote is exactly ``store.text(doc_id)[start:end]``.
+Sources never mix: a guideline sentence appears only under "From the
+Guidelines", a study's only under "From the Research", a patient page's only
+under its own section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from medcite.answer.levels import design_rank, guideline_level, study_design
+from medcite.answer.rank import _CUES
+from medcite.answer.select import Evidence, EvidenceItem
+from medcite.model import Article, ArticleSection, Facet, Quote, Reference, SourceKind, Statement
+
+NO_EVIDENCE = "The evidence in this corpus does not cover this question."
+DISCLAIMERS: dict[str, str] = {
+    "clinician": (
+        "This information is intended for healthcare professionals. It was composed automatically from the "
+        "documents in a local corpus, which may be incomplete or out of date; every statement is quoted from "
+        "the cited source. It does not replace clinical judgment and should be read as a supplement to current "
+        "clinical guidelines. Verify all information against the primary sources and current practice standards "
+        "before applying it in patient care."
+    ),
+    "patient": (
+        "This is general health information, not medical advice. It was put together automatically from medical "
+        "sources and may not fit your situation. Talk to your doctor, nurse or pharmacist before you start, stop "
+        "or change any treatment. If you think you have a medical emergency, call your local emergency number."
+    ),
+}
+SECTION: dict[SourceKind, tuple[str, str]] = {
+    "guideline": ("From the Guidelines", "guidelines"),
+    "research": ("From the Research", "research"),
+    "patient-info": ("From Patient Information", "patient-info"),
+}
+#: Question types -> the article's facet of a statement (titles of subsections).
+INTENT_FACET: dict[str, Facet] = {
+    "threshold": "diagnosis", "dose": "dosing", "timing": "treatment", "test": "diagnosis",
+    "treatment": "treatment", "cause": "causes", "symptoms": "symptoms", "prognosis": "prognosis",
+    "definition": "definition", "safety": "treatment",
+}
+FACET_TITLES: dict[str, str] = {
+    "definition": "Definition", "causes": "Causes and Risk Factors", "symptoms": "Signs and Symptoms",
+    "diagnosis": "Diagnosis and Thresholds", "treatment": "Treatment and Management", "prognosis": "Outlook",
+    "prevention": "Prevention", "dosing": "Dosing", "other": "Other Findings",
+}
+_CONNECTIVE = re.compile(
+    r"^(however|in addition|additionally|furthermore|moreover|also|therefore|thus|hence|consequently|"
+    r"in conclusion|overall|in summary|finally|similarly|likewise|in contrast|in particular|importantly|"
+    r"notably|indeed)\s*,\s+",
+    re.I,
+)
+
+
+class Synthesizer(Protocol):
+    """Composes an Article from Evidence (extractive now; a verified LLM composer later)."""
+
+    def compose(self, ev: Evidence) -> Article:
+        ...
+
+
+def trim_connective(text: str, start: int) -> tuple[str, int]:
+    """Drop a leading connective or list bullet when what follows starts a sentence.
+
+    The statement stays an exact substring of the source (it is never re-cased).
+
+    >>> trim_connective("In addition, NICE recommends duplex.", 10)
+    ('NICE recommends duplex.', 23)
+    >>> trim_connective("However, the valves fail.", 0)
+    ('However, the valves fail.', 0)
+    >>> trim_connective("- Offer compression.", 5)
+    ('Offer compression.', 7)
+    """
+    m = re.match(r"^[-•*]\s+", text)
+    if m:
+        text, start = text[m.end():], start + m.end()
+    m = _CONNECTIVE.match(text)
+    nxt = text[m.end():m.end() + 1] if m else ""
+    if m and (nxt.isupper() or nxt.isdigit()):
+        return text[m.end():], start + m.end()
+    return text, start
+
+
+def facet_of(text: str, intents: Sequence[str]) -> Facet:
+    """The facet a sentence speaks to: the first asked question type it carries, else the first it carries."""
+    for i in intents:
+        if i in _CUES and _CUES[i].search(text):
+            return INTENT_FACET[i]
+    for i in ("test", "treatment", "cause", "symptoms", "prognosis", "definition"):
+        if _CUES[i].search(text):
+            return INTENT_FACET[i]
+    return "other"
+
+
+class ExtractiveSynthesizer:
+    """The default composer: statements are the selected source sentences."""
+
+    def _references(self, ev: Evidence) -> tuple[list[Reference], dict[str, int]]:
+        refs: list[Reference] = []
+        num: dict[str, int] = {}
+        for kind in ("guideline", "research", "patient-info"):
+            for it in ev.items:
+                if it.source_kind != kind or it.doc_id in num or it.doc_id not in ev.docs:
+                    continue
+                d = ev.docs[it.doc_id]
+                level: str | None = None
+                if kind == "research":
+                    level = study_design(list(d.publication_types), it.text)
+                else:
+                    grades = [g for g in dict.fromkeys(
+                        guideline_level(x.grade, x.level) for x in ev.items if x.doc_id == it.doc_id) if g]
+                    level = " | ".join(grades) or None
+                num[it.doc_id] = len(refs) + 1
+                refs.append(Reference(
+                    n=len(refs) + 1, doc_id=d.doc_id, title=d.title, source_kind=d.source_kind, year=d.year,
+                    url=d.url, pmid=d.pmid, doi=d.doi, authors=list(d.authors), developer=d.developer,
+                    journal=d.journal, evidence_level=level,
+                ))
+        return refs, num
+
+    def _statement(self, it: EvidenceItem, num: dict[str, int], ev: Evidence) -> Statement:
+        text, start = trim_connective(it.text.strip(), it.start + (len(it.text) - len(it.text.lstrip())))
+        ref = num[it.doc_id]
+        intents = ev.sub_answers[it.sub].intents if it.sub < len(ev.sub_answers) else ()
+        return Statement(
+            text=text, citations=[ref],
+            evidence=[Quote(ref=ref, doc_id=it.doc_id, quote=text, start=start, end=start + len(text))],
+            facet=facet_of(text, intents),
+        )
+
+    def _kind_section(self, ev: Evidence, kind: SourceKind, num: dict[str, int], *, leading: bool) -> ArticleSection | None:
+        items = ev.by_kind(kind)
+        if not items:
+            return None
+        title, skind = SECTION[kind]
+        if kind == "patient-info" and ev.audience == "patient":
+            title = "In Plain Language"
+        leads = [i for i in items if i.role == "lead"]
+        kps = [i for i in items if i.role == "key-point"]
+        rest = [i for i in items if i.role == "support"]
+        if not leads:
+            # No lead of this kind: its best sentence per sub-question opens the section.
+            firsts: dict[int, EvidenceItem] = {}
+            for i in sorted(kps + rest, key=lambda i: -i.p):
+                firsts.setdefault(i.sub, i)
+            leads = sorted(firsts.values(), key=lambda i: i.sub)
+            kps = [i for i in kps if i not in leads]
+            rest = [i for i in rest if i not in leads]
+        leads.sort(key=lambda i: i.sub)
+        sec = ArticleSection(title=title, kind=skind, statements=[self._statement(i, num, ev) for i in leads])
+        body = rest + ([] if leading else kps)
+        if kind == "research":
+            body.sort(key=lambda i: (design_rank(study_design(list(ev.docs[i.doc_id].publication_types), i.text))
+                                     if i.doc_id in ev.docs else 99, -i.p))
+        if len(ev.sub_answers) > 1:
+            # One subsection per sub-question, titled with it.
+            for sa in ev.sub_answers:
+                its = [i for i in body if i.sub == sa.index]
+                if its:
+                    sec.subsections.append(ArticleSection(
+                        title=sa.text[:1].upper() + sa.text[1:].rstrip("?") + "?", kind=skind,
+                        statements=[self._statement(i, num, ev) for i in its],
+                    ))
+        else:
+            groups: dict[str, list[Statement]] = {}
+            for i in body:
+                st = self._statement(i, num, ev)
+                groups.setdefault(st.facet, []).append(st)
+            for f in FACET_TITLES:
+                if f in groups:
+                    sec.subsections.append(ArticleSection(title=FACET_TITLES[f], kind=skind, statements=groups[f]))
+        if leading and kps:
+            kps.sort(key=lambda i: i.sub)
+            sec.subsections.append(ArticleSection(
+                title="Key Points", kind="key_points", statements=[self._statement(i, num, ev) for i in kps],
+            ))
+        return sec
+
+    def compose(self, ev: Evidence) -> Article:
+        art = Article(
+            question=ev.question, audience=ev.audience, answerable=ev.answerable,
+            disclaimer=DISCLAIMERS[ev.audience], focus=ev.subject,
+            facets=list(dict.fromkeys(INTENT_FACET.get(i, "other") for s in ev.sub_answers for i in s.intents)),
+            notes=list(ev.notes), sub_questions=[s.text for s in ev.sub_answers],
+            uncovered=[s.text for s in ev.sub_answers if not s.covered],
+        )
+        best = max(ev.sub_answers, key=lambda s: s.support, default=None)
+        art.abstention = {
+            "threshold": ev.threshold,
+            "best_score": best.support if best else 0.0,
+            "ranker_probability": best.best_p if best else 0.0,
+            "sub_question_scores": [s.support for s in ev.sub_answers],
+            "best_candidate": {"doc_id": best.best_doc, "text": best.best_text} if best and best.best_doc else None,
+        }
+        if not ev.answerable:
+            why = (f"No sentence in the corpus scored above the answer threshold ({ev.threshold:.2f}); "
+                   f"the best candidate scored {best.support:.2f}." if best and best.best_doc else
+                   "No passage in the corpus matched the question's words.")
+            art.notes.append(why)
+            art.sections = [ArticleSection(title="Answer", kind="abstention", note=NO_EVIDENCE)]
+            return art
+        refs, num = self._references(ev)
+        art.references = refs
+        order: tuple[SourceKind, ...] = (("patient-info", "guideline", "research") if ev.audience == "patient"
+                                         else ("guideline", "research", "patient-info"))
+        lead_kind = next((k for k in order if ev.by_kind(k)), None)
+        for kind in order:
+            sec = self._kind_section(ev, kind, num, leading=kind == lead_kind)
+            if sec is not None:
+                art.sections.append(sec)
+        if art.uncovered and len(ev.sub_answers) > 1:
+            art.sections.append(ArticleSection(
+                title="Not Covered by the Evidence", kind="gaps",
+                note=" ".join(f"The corpus does not address: {u.rstrip('?')}?" for u in art.uncovered),
+            ))
+        if not ev.by_kind("guideline"):
+            art.notes.append("No guideline in this corpus addresses this question; the answer rests on other sources.")
+        return art

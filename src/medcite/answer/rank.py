@@ -1,0 +1,232 @@
+"""Stage 3, rank: candidate sentences -> the probability that each answers its sub-question.
+
+A pointwise learning-to-rank model (logistic regression over a handful of
+features; Liu 2009, "Learning to Rank for Information Retrieval", §2): BM25
+evidence, idf-weighted coverage of the question's concepts in the sentence
+and in its section, whether the sentence carries what the question type asks
+for (a number for a threshold, a time for "how long", ...), the section heading, and the case's population.
+Source structure (graded recommendation or not) is deliberately no
+feature: no training set has guideline positives, so a learned weight
+would only learn that guidelines are never gold; guideline-first is a
+selection policy (:mod:`.select`). The weights are learned from BioASQ gold snippets, MedQuAD
+question/answer pairs and PubMedQA conclusions by ``medcite train-ranker``
+(:mod:`.training`) and shipped as ``ranker.json``; nothing is hand-set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from medcite.answer.retrieve import Candidate, QueryTerms
+from medcite.answer.understand import INTENT_PATTERNS, SubQuestion, Understanding
+from medcite.answer.vocabulary import Vocabulary
+from medcite.index.tokenize import tokenize
+
+FEATURES: tuple[str, ...] = (
+    "bm25_rel", "rank_recip", "cov_sentence", "cov_section", "cov_own", "rarest_hit", "unmatched_rare",
+    "cue", "heading_intent", "short", "long", "question_like", "population",
+    "cue_overlap", "numbers", "sentence_rel", "fragment",
+)
+_NUM_UNIT = re.compile(
+    r"\d(?:[\d.,]*)\s*(?:%|percent|mg|g|kg|mcg|µg|ml|mL|l|mmol|mg/dl|mg/dL|g/dL|mmHg|ms|mm|cm|cc|units?|IU|"
+    r"hours?|h|hrs?|minutes?|min|days?|d|weeks?|wks?|months?|years?|times|x|mg/kg|/hpf)\b|"
+    r"[<>≤≥]\s*\d|\b\d+\s*(?:to|-|–)\s*\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
+    re.I,
+)
+_TIME = re.compile(r"\b(\d+|one|two|three|four|six|twelve)\s*(?:to\s*\d+\s*)?(hours?|h|minutes?|min|days?|weeks?|"
+                   r"months?|years?)\b|\b(daily|weekly|monthly|annually|yearly|every|within|before|after|until|"
+                   r"at least|immediately)\b", re.I)
+_CUES: dict[str, re.Pattern[str]] = {
+    "threshold": _NUM_UNIT,
+    "dose": re.compile(r"\b\d[\d.,]*\s*(?:mg|g|mcg|µg|ml|mL|units?|IU|mg/kg|mg/m2)\b|\bdos(?:e|es|ing|age)\b", re.I),
+    "timing": _TIME,
+    "test": re.compile(r"\b(diagnos\w*|test\w*|screen\w*|imaging|ultrasound|radiograph\w*|CT|MRI|biops\w*|"
+                       r"examination|assess\w*|evaluat\w*|measure\w*|detect\w*|sensitivity|specificity)\b", re.I),
+    "treatment": re.compile(r"\b(recommend\w*|treat\w*|therap\w*|administ\w*|prescrib\w*|offer\w*|should|"
+                            r"surgery|surgical|manage\w*|medication\w*|drug\w*|first-line|dose)\b|"
+                            r"\b\d[\d.,]*\s*(?:mg|g|mcg|µg|units?|IU|mg/kg)\b", re.I),
+    "cause": re.compile(r"\b(caus\w*|due to|result\w* (?:from|in)|risk|mutation\w*|gene\w*|inherit\w*|"
+                        r"associated with|factors?)\b", re.I),
+    "symptoms": re.compile(r"\b(symptom\w*|signs?|pain|swelling|fever|feel\w*|present\w* with)\b", re.I),
+    "prognosis": re.compile(r"\b(prognosis|outlook|survival|mortality|percent|%|\d+ in [\d,]+|improv\w*|"
+                            r"recover\w*|rare|common|affects?)\b", re.I),
+    "definition": re.compile(r"\b(is an?|are an?|refers to|defined as|is the|are the|is one of|describes?|"
+                             r"condition|disorder|disease)\b", re.I),
+    "safety": re.compile(r"\b(safe\w*|side effects?|adverse|harm\w*|risk\w*|contraindicat\w*|avoid\w*|"
+                         r"interact\w*|toxic\w*)\b", re.I),
+}
+_HEADING = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
+#: Question-type cue words count this much of their idf in a sentence's own score.
+CUE_SHARE = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Ranker:
+    """A logistic model: ``p = 1 / (1 + exp(-(bias + sum(w_f * x_f))))``."""
+
+    weights: dict[str, float]
+    bias: float
+    about: str = ""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Ranker:
+        """The shipped model (``medcite/answer/ranker.json``) or the one at ``path``."""
+        src = path or Path(str(resources.files("medcite.answer") / "ranker.json"))
+        d = json.loads(Path(src).read_text(encoding="utf-8"))
+        missing = set(FEATURES) - set(d["weights"])
+        if missing:
+            raise ValueError(f"ranker model {src} lacks features {sorted(missing)}; run `medcite train-ranker`")
+        return cls(weights={k: float(v) for k, v in d["weights"].items()}, bias=float(d["bias"]),
+                   about=str(d.get("about", "")))
+
+    def probability(self, x: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A candidate with its features and probability of answering its sub-question."""
+
+    cand: Candidate
+    features: dict[str, float]
+    p: float
+
+
+class FeatureExtractor:
+    """Features of candidates for one :class:`Understanding` (caches idf look-ups)."""
+
+    def __init__(
+        self, u: Understanding, terms: Sequence[QueryTerms], vocab: Vocabulary,
+        about: Mapping[str, str] | None = None,
+    ) -> None:
+        self.u = u
+        #: What each document says it is about (its declared conditions), by id.
+        self.about = about or {}
+        self.terms = terms
+        self.vocab = vocab
+        all_terms = {t for qt in terms for c in qt.concepts() for t in c}
+        self.vocab.df(all_terms)
+        self._max_idf = math.log(max(2, vocab._n))
+        self._tok: dict[str, frozenset[str]] = {}
+        self._support: dict[int, list[tuple[str, ...]]] = {}
+
+    def _idf(self, concept: tuple[str, ...]) -> float:
+        # A word the index has never seen (an invented drug) weighs as much as
+        # the rarest possible term: a sentence without it cannot answer.
+        known = [self.vocab.idf(t) for t in concept if self.vocab.df([t])[t] > 0]
+        return max(known) if known else self._max_idf
+
+    def _tokens(self, text: str) -> frozenset[str]:
+        if text not in self._tok:
+            self._tok[text] = frozenset(tokenize(text))
+        return self._tok[text]
+
+    def _coverage(self, concepts: Sequence[tuple[str, ...]], toks: frozenset[str]) -> float:
+        total = sum(self._idf(c) for c in concepts)
+        if total <= 0:
+            return 0.0
+        return sum(self._idf(c) for c in concepts if any(t in toks for t in c)) / total
+
+    def support_concepts(self, qt: QueryTerms) -> list[tuple[str, ...]]:
+        """The concepts a sentence must cover to answer the sub-question.
+
+        Its own words and the shared subject; when those are all generic words
+        ("Is she at risk of severe disease?"), the case names the subject too.
+        """
+        key = id(qt)
+        if key not in self._support:
+            core = [c for c in qt.concepts(case=False) if not c[0].isdigit()]
+            if not core or max(self._idf(c) for c in core) < self.vocab.settings.generic_idf:
+                # Case words the corpus does not know ("ex-34-weeker") are noise, not subject.
+                core += [c for c in qt.concepts(case=True) if c not in core and not c[0].isdigit()
+                         and any(self.vocab.df([t])[t] > 0 for t in c)]
+            self._support[key] = core
+        return self._support[key]
+
+    def unknown(self, qt: QueryTerms) -> int:
+        """Words of the sub-question or its subject that the corpus has never seen, even spelled
+        otherwise or expanded (a case's stray word, "ex-34-weeker", does not count)."""
+        return sum(1 for c in qt.concepts(case=False) if not any(self.vocab.df([t])[t] > 0 for t in c))
+
+    def sentence_score(self, cand: Candidate) -> float:
+        """BM25-like evidence of the sentence alone: the idf of each query concept it holds,
+        cue words at a fraction (a passage's score is shared by all its sentences)."""
+        qt = self.terms[cand.sub]
+        st = self._tokens(cand.sentence.text)
+        v = sum(self._idf(c) for c in qt.concepts() if any(t in st for t in c))
+        v += CUE_SHARE * sum(self.vocab.idf(t) for t in qt.cues if t in st)
+        return v
+
+    def features(self, cand: Candidate, best_score: float, best_sentence: float = 0.0) -> dict[str, float]:
+        s = cand.sentence
+        qt = self.terms[cand.sub]
+        sub: SubQuestion = self.u.sub_questions[cand.sub]
+        concepts = qt.concepts()
+        own = self.support_concepts(qt)
+        st = self._tokens(s.text)
+        ct = st | self._tokens(s.title) | self._tokens(s.heading) | self._tokens(self.about.get(s.doc_id, ""))
+        ranked = sorted(concepts, key=lambda c: -self._idf(c))
+        rarest = ranked[0] if ranked else ()
+        unmatched_rare = sum(1 for c in ranked[:3] if self.vocab.df([c[0]])[c[0]] == 0 and not any(t in ct for t in c))
+        intents = [i for i in sub.intents if i in _CUES]
+        cue = sum(1 for i in intents if _CUES[i].search(s.text)) / len(intents) if intents else 0.0
+        heading = f"{s.heading} {s.label or ''}"
+        heading_intent = float(any(_HEADING[i].search(heading) for i in sub.intents if i in _HEADING))
+        words = len(s.text.split())
+        pop = 0.0
+        if qt.population:
+            pop = float(any(t in st for t in qt.population))
+        cues = set(qt.cues)
+        return {
+            "bm25_rel": cand.passage_score / best_score if best_score > 0 else 0.0,
+            "rank_recip": 1.0 / (1 + cand.passage_rank),
+            "cov_sentence": self._coverage(concepts, st),
+            "cov_section": self._coverage(concepts, ct),
+            "cov_own": self._coverage(own, ct),
+            "rarest_hit": float(bool(rarest) and any(t in ct for t in rarest)),
+            "unmatched_rare": float(unmatched_rare),
+            "cue": cue,
+            "heading_intent": heading_intent,
+            "short": float(words < 6),
+            "long": float(words > 60),
+            "question_like": float(s.text.rstrip().endswith("?")),
+            "population": pop,
+            "cue_overlap": len(cues & st) / len(cues) if cues else 0.0,
+            "numbers": float(bool(_NUM_UNIT.search(s.text))),
+            "sentence_rel": self.sentence_score(cand) / best_sentence if best_sentence > 0 else 0.0,
+            # A heading or list label ("Appropriate management of X"), not a statement.
+            "fragment": float(words < 15 and not s.text.rstrip().endswith((".", "!", "?", ")", ":"))),
+            # Not a learned feature (no training question has an unknown word):
+            # read by select.support, which gates answerability on it.
+            "unknown": float(self.unknown(qt)),
+        }
+
+
+def score(
+    u: Understanding, terms: Sequence[QueryTerms], cands: Sequence[Candidate], vocab: Vocabulary, model: Ranker,
+    about: Mapping[str, str] | None = None,
+) -> list[Scored]:
+    """Every candidate with its features and probability, best first.
+
+    ``about`` maps a document id to what the document declares it is about
+    (conditions, focus): a guideline's recommendation rarely names its condition.
+    """
+    fx = FeatureExtractor(u, terms, vocab, about)
+    best: dict[int, float] = {}
+    best_sent: dict[int, float] = {}
+    for c in cands:
+        best[c.sub] = max(best.get(c.sub, 0.0), c.passage_score)
+        best_sent[c.sub] = max(best_sent.get(c.sub, 0.0), fx.sentence_score(c))
+    out = []
+    for c in cands:
+        f = fx.features(c, best.get(c.sub, 0.0), best_sent.get(c.sub, 0.0))
+        out.append(Scored(c, f, model.probability(f)))
+    out.sort(key=lambda s: -s.p)
+    return out

@@ -1,0 +1,269 @@
+"""Stage 1, understand: a question as typed -> :class:`Understanding`.
+
+A message is cut into sentences; declarative ones are the case (a vignette's
+age, sex, pregnancy, comorbidities, lab values) and question-like ones are
+cut again at coordinated questions ("Should she start aspirin, and from
+when?") into :class:`SubQuestion` s. Each sub-question gets its question
+types (threshold, dose, timing, test, treatment, cause, ...) from general
+English question words, and its own content words; words shared by the case
+and the subject become the topic every sub-question is retrieved with. A
+follow-up that says "it" (or names nothing new) takes the subject of the
+previous turn.
+
+Only English function and question words are listed here; medical
+vocabulary comes from the corpus (:mod:`.vocabulary`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from medcite.answer.vocabulary import Expansion, Vocabulary
+from medcite.index.tokenize import STOPWORDS, tokenize
+from medcite.model import Audience
+
+#: Question types and the words that ask for them (general English).
+INTENT_PATTERNS: dict[str, str] = {
+    "threshold": r"\b(thresholds?|cut-?offs?|targets?|levels?|ranges?|goals?|defined|definition of|criteria|ratio|"
+                 r"how (?:high|low|big|far|large|many)|at what|sizes?|diameter|counts?|cutoff|values?|positive|massive|severe)\b",
+    "dose": r"\b(dose|doses|dosing|dosage|how much|mg|starting dose|initial dose)\b",
+    "timing": r"\b(when|how long|how soon|how often|how fast|how quickly|timing|duration|frequency|interval|"
+              r"how far ahead|until|how many (?:days|weeks|months|hours)|from when|before|stop)\b",
+    "test": r"\b(diagnos\w*|dx|tests?|testing|tested|screen\w*|imaging|scans?|work-?up|biops\w*|confirm|detect\w*|"
+            r"ultrasound|mri|ct|x-?ray|cxr|labs?|exam\w*|how do (?:they|you|i) (?:test|check|know))\b",
+    "treatment": r"\b(treat\w*|tx|therap\w*|manag\w*|first[- ]line|drugs?|medications?|medicines?|get rid|cure\w*|"
+                 r"options?|prophylaxis|antibiotics?|start|add|give|use|used|surgery|operate|fuse|indicated|"
+                 r"what can i do|help|helps|prevent\w*|chemo|analgesia)\b",
+    "cause": r"\b(causes?|caused|why|brings? on|risk factors?|inherit\w*|genes?|genetic|passed down|catch|"
+             r"how do (?:you|i|people) get|who gets|at risk)\b",
+    "symptoms": r"\b(symptoms?|signs?|symtoms|feel|look like)\b",
+    "prognosis": r"\b(outlook|prognosis|survival|life expectancy|how common|how rare|how many (?:people|babies)|"
+                 r"incidence|prevalence|recur\w*)\b",
+    "definition": r"^\s*(?:what(?:'s| is| are| r)|define|meaning of|is (?:it|that|this) (?:cancer|serious))\b",
+    "safety": r"\b(safe|safety|side effects?|harm\w*|risks?|interact\w*|contraindicat\w*)\b",
+}
+_INTENTS = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
+_QWORD = (r"(?:what(?:'s)?|how|when|which|who|why|where|should|shall|is|are|can|could|does|do|did|will|would|"
+          r"may|any|need|at what|from when|and what|and how)")
+_QSTART = re.compile(rf"^\W*{_QWORD}\b", re.I)
+_EMBEDDED = re.compile(r"\b(asks?|wonder(?:s|ing)?|want(?:s)? to know|not sure)\s+(?:if|whether|when|what|how|which|about)\b", re.I)
+_SPLIT = re.compile(rf"\s*(?:;|,?\s+and\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|\?\s*)\s*", re.I)
+# A sentence ends at ?, ! or . -- but not after an initial ("C. diff", "H. pylori").
+_SENT = re.compile(r"(?<=[?.!])(?<!\b[A-Z]\.)\s+(?=\S)|\n+")
+# Coordinated choices are separate questions: "SGLT2 inhibitor or GLP-1 agonist, and ACE inhibitor or ARB".
+_AND = re.compile(r",?\s+and\s+", re.I)
+_OR = re.compile(r"\bor\b", re.I)
+
+
+def _split_choices(piece: str) -> list[str]:
+    """Split "A or B, and C or D" into its two choices (each side must offer one).
+
+    >>> _split_choices("add an SGLT2 inhibitor or a GLP-1 agonist, and ACE inhibitor or ARB")
+    ['add an SGLT2 inhibitor or a GLP-1 agonist', 'ACE inhibitor or ARB']
+    """
+    for m in _AND.finditer(piece):
+        left, right = piece[:m.start()], piece[m.end():]
+        if _OR.search(left) and _OR.search(right):
+            return [left, *_split_choices(right)]
+    return [piece]
+#: Words that describe the asker or the patient, not the subject.
+_PEOPLE = set(
+    """patient patients pt pts person people man men woman women male female boy girl son daughter kid kids mom
+    mum mother dad father parent parents husband wife partner grandma grandmother grandpa grandfather nephew niece
+    uncle aunt friend family doctor doc physician nurse student year years yr yrs yo old month months week weeks
+    day days hour hours morning night tomorrow today ago recently just got get getting take takes taking
+    taken keep keeps want know think tell told said says asks ask mentioned thing things lot really thanks please
+    hi hello guy guys someone anyone ok okay also still even always usually every whole
+    wat whats hows u ur r pls plz thx im dont cant wont doesnt isnt
+    meaning mean means definition define defined explain explanation info information question questions
+    regarding anything something""".split()
+)
+_MEASURE = re.compile(r"^(?:\d+[a-z]{0,2}|g\d+p\d+|\d+[/-]\d+[a-z]*)$")
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|him|her|his)\b", re.I)
+_CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|but|so|then|ok so)\b", re.I)
+_AGE = re.compile(
+    r"\b(\d{1,3})\s*(?:-|\s)?\s*(?:(?:year|yr)s?[- ]?old|yo\b|y/o|y\.o\.|years?\b|(?=[MF]\b))|"
+    r"\b(\d{1,2})\s*(?:-|\s)?(?:month|week|day)s?[- ]?old\b", re.I,
+)
+#: Populations a case can name, with the index words that mark sentences about them.
+POPULATIONS: dict[str, tuple[str, str]] = {
+    "pregnancy": (r"\b(pregnan\w*|gestation\w*|G\dP\d|trimester|antenatal|prenatal|\d+\s*w(?:ee)?ks\b(?! old))",
+                  "pregnancy pregnant gestation"),
+    "child": (r"\b(child\w*|kids?|son|daughter|infants?|bab(?:y|ies)|newborns?|neonat\w*|toddler|paediatric|"
+              r"pediatric|teen\w*|adolescen\w*|month-old|boy|girl|nephew|niece)\b", "child children pediatric infant"),
+    "older adult": (r"\b(elderly|older|geriatric|nursing home|grandma|grandmother|grandpa|grandfather)\b",
+                    "older elderly aged"),
+    "renal impairment": (r"\b(ckd|egfr|dialysis|renal (?:impairment|failure|insufficiency)|kidney disease)\b",
+                         "renal kidney impairment"),
+    "breastfeeding": (r"\b(breast-?feed\w*|lactat\w*|nursing mother)\b", "breastfeeding lactation"),
+}
+_POP = {k: re.compile(v[0], re.I) for k, v in POPULATIONS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class SubQuestion:
+    """One thing the message asks."""
+
+    text: str
+    intents: tuple[str, ...]
+    #: Content words (lower-case, as typed) of this sub-question alone.
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """Everything later stages know about the question."""
+
+    question: str
+    audience: Audience
+    sub_questions: tuple[SubQuestion, ...]
+    #: The subject the sub-questions share (words asked about in several of them, or a
+    #: follow-up's resolved pronoun).
+    shared: tuple[str, ...]
+    #: Content words of the case (a vignette's declarative sentences).
+    case: tuple[str, ...]
+    #: Populations named by the case ("pregnancy", "child", ...).
+    context: tuple[str, ...]
+    #: Corpus expansions of the question's words (abbreviations, synonyms, spelling, variants).
+    expansions: tuple[Expansion, ...]
+    #: The previous turn's topic, when a follow-up was resolved against it.
+    resolved_from: tuple[str, ...] = ()
+    age: int | None = None
+
+    @property
+    def topic(self) -> tuple[str, ...]:
+        """Words every sub-question is retrieved with: the shared subject, then the case."""
+        return tuple(dict.fromkeys((*self.shared, *self.case)))
+
+    @property
+    def subject(self) -> str:
+        """A short display phrase of what the question is about."""
+        return " ".join(self.topic[:6]) or " ".join(w for s in self.sub_questions for w in s.words[:4])
+
+
+def content_words(text: str) -> list[str]:
+    """Words that can name a subject: not function, question, people or time words, not bare numbers.
+
+    >>> content_words("How is C. diff treated in my 78 year old mom?")
+    ['c', 'diff']
+    """
+    out: list[str] = []
+    for w in re.findall(r"[A-Za-z][A-Za-z0-9'/-]*|\d+[A-Za-z]+[A-Za-z0-9]*", text):
+        lw = w.lower().strip("'-/")
+        if lw.endswith("'s"):
+            lw = lw[:-2]
+        if not lw or len(lw) < 2 or lw in STOPWORDS or lw in _PEOPLE:
+            continue  # (a single letter is an initial, "C. diff": the clipped word carries it)
+        if _MEASURE.match(lw):
+            continue  # an age, sex or lab value ("78f", "18k", "g2p1", "150/95"), not a subject
+        parts = re.split(r"[-/]", lw)
+        if len(parts) > 1 and all(x in _PEOPLE or x.isdigit() or x in STOPWORDS for x in parts):
+            continue  # "year-old", "34-year-old"
+        if any(p.fullmatch(lw) for p in _INTENTS.values()):
+            continue
+        out.append(lw)
+    return list(dict.fromkeys(out))
+
+
+def intents_of(text: str) -> tuple[str, ...]:
+    found = tuple(k for k, rx in _INTENTS.items() if rx.search(text))
+    if not found:
+        return ("definition",) if len(content_words(text)) <= 4 else ("treatment",)
+    return found
+
+
+def _is_question(sentence: str) -> bool:
+    s = sentence.strip()
+    return s.endswith("?") or bool(_QSTART.match(s)) or bool(_EMBEDDED.search(s))
+
+
+def split_message(text: str) -> tuple[list[str], list[str]]:
+    """``(case sentences, question pieces)`` of a message.
+
+    >>> split_message("62M, liver transplant. How often repeat BMD? Should she start aspirin, and from when?")
+    (['62M, liver transplant.'], ['How often repeat BMD', 'Should she start aspirin', 'from when'])
+    """
+    sentences = [s.strip() for s in _SENT.split(text.strip()) if s and s.strip()]
+    asks = [s for s in sentences if _is_question(s)]
+    case = [s for s in sentences if s not in asks]
+    if not asks:
+        # No question form ("first line treatment for uncomplicated UTI"): the
+        # last sentence is what is asked, the rest is the case.
+        asks, case = sentences[-1:], sentences[:-1]
+    pieces: list[str] = []
+    for s in asks:
+        for p in (x for part in _SPLIT.split(s) for x in _split_choices(part)):
+            p = p.strip(" ,;?")
+            if p and re.search(r"[A-Za-z]", p):
+                pieces.append(p)
+    return case, pieces or [text.strip()]
+
+
+def understand(
+    question: str, vocab: Vocabulary, *, audience: Audience = "clinician", prior_topic: Sequence[str] = (),
+) -> Understanding:
+    """Analyse ``question`` (see the module docstring).
+
+    Parameters
+    ----------
+    question
+        The message as typed.
+    vocab
+        The corpus vocabulary (expansions, statistics).
+    audience
+        Who asks.
+    prior_topic
+        The previous turn's topic words in a conversation thread.
+    """
+    case, pieces = split_message(question)
+    subs: list[SubQuestion] = []
+    prev_words: tuple[str, ...] = ()
+    for p in pieces:
+        words = tuple(content_words(p))
+        # "and from when?": a piece that names nothing asks about the previous one's subject.
+        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words))
+        prev_words = words or prev_words
+    case_words = content_words(" ".join(case))
+    shared: list[str] = []
+    if len(subs) > 1:
+        # Words asked about in more than one piece are the subject.
+        seen: dict[str, int] = {}
+        for s in subs:
+            for w in s.words:
+                seen[w] = seen.get(w, 0) + 1
+        shared += [w for w, n in seen.items() if n > 1]
+    own = {w for s in subs for w in s.words} | set(case_words)
+    resolved: tuple[str, ...] = ()
+    if prior_topic and (_PRONOUN.search(question) or _CONTINUATION.match(question) or len(own) <= 2):
+        resolved = tuple(prior_topic)
+        shared = [*prior_topic, *shared]
+    shared = list(dict.fromkeys(shared))
+    topic = list(dict.fromkeys([*shared, *case_words]))
+    context = tuple(k for k, rx in _POP.items() if rx.search(question))
+    age = _age(question)
+    if age is not None:
+        context = tuple(dict.fromkeys([*context, *(["child"] if age < 18 else []), *(["older adult"] if age >= 65 else [])]))
+    words_all = list(dict.fromkeys([*topic, *(w for s in subs for w in s.words)]))
+    expansions = tuple(vocab.expand(question, words_all))
+    return Understanding(
+        question=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
+        case=tuple(w for w in case_words if w not in shared), context=context,
+        expansions=expansions, resolved_from=resolved, age=age,
+    )
+
+
+def _age(text: str) -> int | None:
+    m = _AGE.search(text)
+    if not m:
+        m2 = re.search(r"\b(\d{1,2})\s*[MF]\b", text)
+        return int(m2.group(1)) if m2 else None
+    if m.group(2):
+        return 0  # months/weeks/days old: an infant
+    return int(m.group(1))
+
+
+def population_terms(context: Sequence[str]) -> list[str]:
+    """Index terms of the named populations."""
+    return [t for c in context for t in tokenize(POPULATIONS[c][1])]

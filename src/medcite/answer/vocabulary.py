@@ -1,0 +1,224 @@
+"""Query-side vocabulary: what a question's words are called in *this* corpus.
+
+Three sources, none of them a hand list of medical terms:
+
+* the index's own terms and their passage frequencies (spelling correction
+  by edit distance 1, Damerau 1964 / Norvig's corrector; inflection
+  variants by a shared stem prefix, so "frostbite" meets "frostbitten";
+  English orthographic variants, so "haemorrhage" meets "hemorrhage");
+* the corpus lexicon mined at ingest (:mod:`medcite.lexicon.mine`):
+  abbreviation definitions and the sources' declared synonyms;
+* general English morphology only (spelling rules, not vocabulary).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from medcite.answer.ports import Repository, Search
+from medcite.index.query import SearchQuery, WeightedTerm
+from medcite.index.tokenize import STOPWORDS, tokenize
+from medcite.settings import AskSettings
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+#: Passages counted when testing which completion of a clipped word goes with its initial.
+CLIP_PROBE = 200
+#: Completions of a clipped word considered (the most frequent first).
+CLIP_CANDIDATES = 40
+#: A completion must occur in at least this many passages (not a one-off compound).
+CLIP_MIN_DF = 5
+#: The completion's share of passages that also hold the initial. Measured on
+#: the shared corpus: "c"+"difficil" 0.17 (written "C. difficile" or in full),
+#: the frequent wrong completion "c"+"differ" 0.02.
+CLIP_MIN_RATIO = 0.1
+#: British -> American spelling rules (pattern on the word, replacement); a
+#: variant is used only when the corpus uses it more (see ``variants``).
+_ORTHO: tuple[tuple[str, str], ...] = (
+    (r"ae", "e"), (r"oe", "e"), (r"our\b", "or"), (r"our(?=[a-z])", "or"), (r"is(e|ed|es|ing|ation)\b", r"iz\1"),
+    (r"ys(e|ed|es|ing)\b", r"yz\1"), (r"([^aeiou])re\b", r"\1er"), (r"ph", "f"), (r"f", "ph"), (r"ll", "l"),
+    (r"ogue\b", "og"), (r"ence\b", "ense"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """An index term added for a question word, and why."""
+
+    term: str
+    weight: float
+    source: str  # "spelling" | "variant" | "inflection" | "abbreviation" | "synonym"
+    of: str
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away (Norvig 2007)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts)
+
+
+class Vocabulary:
+    """Corpus vocabulary for one question (caches its look-ups).
+
+    Parameters
+    ----------
+    search
+        Term statistics of the index.
+    repo
+        The lexicon mined at ingest.
+    settings
+        Thresholds (see docs/decisions.md for the measurements behind them).
+    """
+
+    def __init__(self, search: Search, repo: Repository, settings: AskSettings) -> None:
+        self.search = search
+        self.repo = repo
+        self.settings = settings
+        self._df: dict[str, int] = {}
+        self._n = max(1, search.num_passages())
+
+    # -- statistics -------------------------------------------------------------
+    def df(self, terms: Iterable[str]) -> dict[str, int]:
+        want = [t for t in dict.fromkeys(terms) if t not in self._df]
+        if want:
+            self._df.update(self.search.doc_freq(want))
+        return {t: self._df.get(t, 0) for t in terms}
+
+    def idf(self, term: str) -> float:
+        """Robertson-Sparck Jones idf over passages (0 for a term in half the index or more)."""
+        n = self.df([term])[term]
+        return max(0.0, math.log((self._n - n + 0.5) / (n + 0.5)))
+
+    # -- words -> index terms ------------------------------------------------------
+    def corrections(self, word: str) -> list[Expansion]:
+        """Index terms for a question word the index does not know or barely knows.
+
+        A word of four letters or more whose stem is rare is replaced by the
+        most frequent index term one edit away (if that term is at least
+        ``settings.spelling_ratio`` times as frequent).
+        """
+        w = word.lower()
+        if len(w) < 4 or not w.isalpha() or w in STOPWORDS:
+            return []
+        stem = tokenize(w)
+        if not stem:
+            return []
+        own = self.df(stem)[stem[0]]
+        floor = max(1, round(self.settings.spelling_min_share * self._n))
+        if own >= floor:
+            return []  # a word the corpus uses ("watery") is not a misspelling of a commoner one
+        cands: dict[str, str] = {}
+        for e in _edits1(w):
+            toks = tokenize(e)
+            if len(toks) == 1 and toks[0] != stem[0]:
+                cands.setdefault(toks[0], e)
+        dfs = self.df(cands)
+        best = max(dfs.items(), key=lambda kv: kv[1], default=("", 0))
+        # The floor grows with the corpus: a random one-edit neighbour of an
+        # unknown name ("juul" -> "jul") is likelier among 172k passages than 500.
+        if best[1] >= max(floor, own * self.settings.spelling_ratio):
+            return [Expansion(best[0], 1.0, "spelling", w)]
+        return []
+
+    def variants(self, word: str) -> list[Expansion]:
+        """Orthographic (British/American) and inflectional variants the corpus uses."""
+        w = word.lower()
+        if len(w) < 5 or not w.isalpha() or w in STOPWORDS:
+            return []
+        toks = tokenize(w)
+        if len(toks) != 1:
+            return []
+        stem = toks[0]
+        own = self.df([stem])[stem]
+        out: list[Expansion] = []
+        ortho = {tokenize(re.sub(p, r, w, count=1))[0] for p, r in _ORTHO if re.search(p, w)} - {stem}
+        ortho = {t for t in ortho if t}
+        for t, n in self.df(ortho).items():
+            if n > 2 * own:
+                out.append(Expansion(t, 1.0, "variant", w))
+        # Inflection: longer index terms that begin with the whole stem
+        # ("frostbit" -> "frostbitten"), and the stem shortened by up to three
+        # letters when that is an index term ("frostbitten" -> "frostbit").
+        longer = {t: n for t, n in self.search.terms_with_prefix(stem, limit=40).items()
+                  if t != stem and len(t) - len(stem) <= 4 and t.isalpha()}
+        shorter = self.df([stem[:k] for k in range(len(stem) - 1, max(self.settings.inflection_prefix, len(stem) - 3) - 1, -1)])
+        found = {**longer, **{t: n for t, n in shorter.items() if n > 0}}
+        infl = sorted(found.items(), key=lambda kv: -kv[1])[: self.settings.inflection_max]
+        out += [Expansion(t, self.settings.inflection_weight, "inflection", w) for t, _n in infl]
+        return out
+
+    def clipped(self, initial: str, word: str) -> list[Expansion]:
+        """A clipped word after an initial ("C. diff"): the index term it begins that goes with the initial.
+
+        Among index terms starting with ``word``, the one whose passages most
+        often also hold the initial (P(initial | term), counted up to
+        ``CLIP_PROBE`` passages) -- "difficil" (written "C. difficile") rather
+        than the more frequent "differ".
+        """
+        w, i = word.lower(), initial.lower()
+        if len(w) < 3 or not w.isalpha():
+            return []
+        near = {t: n for t, n in self.search.terms_with_prefix(w, limit=CLIP_CANDIDATES).items() if t != w and n > 0}
+        best, best_ratio = "", 0.0
+        for t, n in sorted(near.items(), key=lambda kv: -kv[1]):
+            if n < CLIP_MIN_DF:
+                continue
+            q = SearchQuery(terms=(WeightedTerm(i), WeightedTerm(t)), required=((i,), (t,)), k=CLIP_PROBE)
+            ratio = len(self.search.search_query(q)) / n
+            if ratio > best_ratio:
+                best, best_ratio = t, ratio
+        return [Expansion(best, 1.0, "clipped", w)] if best and best_ratio >= CLIP_MIN_RATIO else []
+
+    def lexicon(self, question: str) -> list[Expansion]:
+        """Abbreviations and synonyms of the question's n-grams, from the corpus lexicon."""
+        words = re.findall(r"[A-Za-z0-9][\w'/.-]*[\w]|[A-Za-z0-9]", question)
+        grams: dict[str, str] = {}
+        for n in range(1, 6):
+            for i in range(len(words) - n + 1):
+                surface = " ".join(words[i:i + n])
+                key = surface.lower().strip(".")
+                if n == 1:
+                    if key in STOPWORDS or len(key) < 2:
+                        continue
+                    # A short form is written with a capital or a digit ("UTI",
+                    # "EoE"); typed in lower case it is looked up only when the
+                    # corpus rarely uses it as a plain word ("uti", not "first").
+                    if not any(c.isupper() or c.isdigit() for c in surface):
+                        toks = tokenize(key)
+                        if len(toks) != 1 or self.df(toks)[toks[0]] > self.settings.lowercase_abbrev_max_share * self._n:
+                            continue
+                grams[key] = surface
+        if not grams:
+            return []
+        out: list[Expansion] = []
+        per_term: dict[str, int] = {}
+        for e in self.repo.lexicon(list(grams)):
+            if per_term.get(e.term, 0) >= self.settings.lexicon_max_per_term:
+                continue
+            per_term[e.term] = per_term.get(e.term, 0) + 1
+            kind = "abbreviation" if e.kind == "abbreviation" else "synonym"
+            for t in dict.fromkeys(tokenize(e.expansion)):
+                out.append(Expansion(t, self.settings.lexicon_weight, kind, e.term))
+        return out
+
+    def expand(self, question: str, words: Sequence[str]) -> list[Expansion]:
+        """Every expansion of the question: lexicon, spelling, variants, clipped words."""
+        out = self.lexicon(question)
+        for m in re.finditer(r"\b([A-Z])\.\s*([a-z]{3,})\b", question):
+            out += self.clipped(m.group(1), m.group(2))
+        for w in dict.fromkeys(words):
+            fix = self.corrections(w)
+            out += fix
+            out += self.variants(w)
+        uniq: dict[tuple[str, str], Expansion] = {}
+        for e in out:
+            key = (e.of, e.term)
+            if key not in uniq or e.weight > uniq[key].weight:
+                uniq[key] = e
+        return list(uniq.values())

@@ -1,0 +1,102 @@
+"""The evidence repository: sentences, sections and metadata by id, over the SQLite store.
+
+The answer pipeline depends on :class:`medcite.answer.ports.Repository`, not
+on this class or on SQL, so a document service or a sharded store can stand
+in for it. All answer-side SQL lives here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import cast
+
+from medcite.answer.ports import DocMeta, LexiconEntry, SentenceRecord
+from medcite.model import FieldName, SourceKind
+from medcite.store.db import Store
+
+
+def _json_list(value: object) -> list[str]:
+    try:
+        got = json.loads(str(value or "[]"))
+    except json.JSONDecodeError:
+        return []
+    return [str(x) for x in got] if isinstance(got, list) else []
+
+
+class StoreRepository:
+    """:class:`~medcite.answer.ports.Repository` over a :class:`~medcite.store.db.Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def sentences_of_passages(self, passage_ids: Sequence[int]) -> list[SentenceRecord]:
+        """Every sentence inside the given passages, in document order, with its section's provenance."""
+        out: list[SentenceRecord] = []
+        ids = list(dict.fromkeys(passage_ids))
+        conn = self.store.conn
+        for i in range(0, len(ids), 400):
+            chunk = ids[i:i + 400]
+            rows = conn.execute(
+                'SELECT p.id AS pid, p.doc_id, p.source_kind, s.idx, s.section_idx, s.start, s."end", '
+                "substr(d.text, s.start + 1, s.\"end\" - s.start) AS stext, sec.heading, sec.field, sec.grade, "
+                "sec.level, sec.label, d.title "
+                "FROM passages p JOIN sentences s ON s.doc_id = p.doc_id AND s.section_idx = p.section_idx "
+                'AND s.start >= p.start AND s."end" <= p."end" '
+                "JOIN sections sec ON sec.doc_id = p.doc_id AND sec.idx = p.section_idx "
+                "JOIN documents d ON d.id = p.doc_id "
+                f"WHERE p.id IN ({','.join('?' * len(chunk))}) ORDER BY p.doc_id, s.idx",
+                chunk,
+            )
+            for r in rows:
+                out.append(SentenceRecord(
+                    passage_id=int(r["pid"]), doc_id=str(r["doc_id"]),
+                    source_kind=cast(SourceKind, r["source_kind"]), idx=int(r["idx"]),
+                    section_idx=int(r["section_idx"]), start=int(r["start"]), end=int(r["end"]),
+                    text=str(r["stext"]), heading=str(r["heading"] or ""), field=cast(FieldName, r["field"]),
+                    grade=r["grade"], level=r["level"], label=r["label"], title=str(r["title"]),
+                ))
+        return out
+
+    def documents(self, doc_ids: Sequence[str]) -> dict[str, DocMeta]:
+        out: dict[str, DocMeta] = {}
+        for doc_id, r in self.store.document_meta(doc_ids).items():
+            try:
+                extra = json.loads(r["extra"] or "{}")
+            except json.JSONDecodeError:
+                extra = {}
+            extra = extra if isinstance(extra, dict) else {}
+            out[doc_id] = DocMeta(
+                doc_id=doc_id, source_kind=cast(SourceKind, r["source_kind"]), title=str(r["title"]),
+                year=r["year"], url=r["url"], pmid=r["pmid"], doi=r["doi"], authors=tuple(_json_list(r["authors"])),
+                developer=r["developer"], journal=r["journal"],
+                publication_types=tuple(_json_list(r["publication_types"])), mesh_terms=tuple(_json_list(r["mesh_terms"])),
+                conditions=tuple(_conditions(extra)),
+            )
+        return out
+
+    def lexicon(self, terms: Sequence[str]) -> list[LexiconEntry]:
+        """Entries whose term is one of ``terms`` (lower-cased), with how many documents give each."""
+        uniq = list(dict.fromkeys(t.lower() for t in terms if t))
+        out: list[LexiconEntry] = []
+        for i in range(0, len(uniq), 400):
+            chunk = uniq[i:i + 400]
+            rows = self.store.conn.execute(
+                "SELECT kind, term, expansion, count(DISTINCT doc_id) AS n FROM lexicon "
+                f"WHERE term IN ({','.join('?' * len(chunk))}) GROUP BY kind, term, lower(expansion) "
+                "ORDER BY n DESC",
+                chunk,
+            )
+            out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+        return out
+
+
+def _conditions(extra: dict[str, object]) -> list[str]:
+    out: list[str] = []
+    for key in ("conditions", "focus", "disease_condition"):
+        v = extra.get(key)
+        if isinstance(v, str):
+            out += [c.strip() for c in v.replace(";", ",").split(",") if c.strip()]
+        elif isinstance(v, list):
+            out += [str(c) for c in v if isinstance(c, str)]
+    return out

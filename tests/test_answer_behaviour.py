@@ -1,0 +1,204 @@
+"""How ``ask`` behaves on questions as people type them, over small real corpora built here.
+
+Each test states a behaviour a user depends on (a rewarming question gets the
+sentence with the temperature; "is it inherited?" is about the previous
+question's subject; a sub-question the corpus does not cover is said to be
+uncovered) and checks it on a store made of a few documents written for the
+test plus distractors, through the real pipeline (SQLite, FTS5, tantivy).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcite.answer.pipeline import answer
+from medcite.engine import Engine
+from medcite.ingest import Ingester
+from medcite.model import Article
+from medcite.settings import Settings
+
+GUIDELINES = {
+    "frostbite.md": """---
+title: Prevention and treatment of frostbite
+kind: guideline
+developer: Wilderness Test Society
+---
+# Field treatment
+
+Rapid rewarming of frostbitten tissue in a water bath at 37 to 39 degrees Celsius is recommended.
+Rubbing the affected skin with snow should be avoided.
+""",
+    "cdi.md": """---
+title: Management of Clostridioides difficile infection in adults
+kind: guideline
+---
+# Definitions
+
+Clostridioides difficile infection (CDI) is diagnosed by stool testing in patients with diarrhea.
+
+# Treatment
+
+Oral vancomycin 125 mg four times daily for 10 days is recommended for an initial episode of Clostridioides difficile infection.
+Fidaxomicin 200 mg twice daily for 10 days is an alternative.
+""",
+    "pph.md": """---
+title: Postpartum hemorrhage
+kind: guideline
+---
+# Treatment
+
+Oxytocin 10 units intramuscularly is recommended as the first-line drug for postpartum hemorrhage.
+Tranexamic acid 1 g intravenously should be given within 3 hours of birth.
+""",
+    "asthma.md": """---
+title: Asthma in adults
+kind: guideline
+---
+# Treatment
+
+Inhaled corticosteroids are the preferred controller therapy for adults with persistent asthma.
+Short-acting beta agonists relieve acute symptoms of asthma.
+""",
+}
+PATIENT = {
+    "brody.md": """---
+title: Brody myopathy
+kind: patient-info
+---
+# What is Brody myopathy?
+
+Brody myopathy is a condition that affects the skeletal muscles, causing cramping and stiffening after exercise.
+
+# Is Brody myopathy inherited?
+
+Brody myopathy is usually inherited in an autosomal recessive pattern.
+""",
+    "gout.md": """---
+title: Gout
+kind: patient-info
+---
+# What is gout?
+
+Gout is a common, painful form of arthritis caused by too much uric acid in the blood.
+
+# Is gout inherited?
+
+Gout can run in families, but diet and weight matter more.
+""",
+}
+TABLE_HTML = """<html><body><h1>Diagnosis of diabetes</h1>
+<p>Diabetes is diagnosed with any of the following tests.</p>
+<table><tr><th>Test</th><th>Normal</th><th>Diabetes</th></tr>
+<tr><td>Fasting plasma glucose</td><td>&lt;100 mg/dL</td><td>&#8805;126 mg/dL</td></tr>
+<tr><td>Hemoglobin A1c</td><td>&lt;5.7%</td><td>&#8805;6.5%</td></tr></table></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    home = tmp_path_factory.mktemp("behaviour")
+    src = home / "src"
+    src.mkdir()
+    for name, text in {**GUIDELINES, **PATIENT}.items():
+        (src / name).write_text(text, encoding="utf-8")
+    (src / "diabetes.html").write_text(TABLE_HTML, encoding="utf-8")
+    (src / "diabetes.html.meta.json").write_text(json.dumps({"kind": "guideline", "title": "Diagnosis of diabetes"}))
+    eng = Engine(Settings(home=home))
+    report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
+    assert report.documents_written == len(GUIDELINES) + len(PATIENT) + 1, report.problems
+    yield eng
+    eng.close()
+
+
+def texts(article: Article) -> list[str]:
+    out: list[str] = []
+
+    def walk(secs: list) -> None:  # type: ignore[type-arg]
+        for s in secs:
+            out.extend(st.text for st in s.statements)
+            walk(s.subsections)
+
+    walk(article.sections)
+    return out
+
+
+def says(article: Article, fragment: str) -> bool:
+    return any(fragment in t for t in texts(article))
+
+
+def test_inflected_words_still_match(engine: Engine) -> None:
+    art = answer(engine, "How should frostbite be rewarmed?")
+    assert art.answerable
+    assert says(art, "37 to 39 degrees Celsius")
+
+
+def test_abbreviation_is_expanded_from_the_corpus_definition(engine: Engine) -> None:
+    # The treatment sentence never says "CDI": the corpus's own definition links them.
+    art = answer(engine, "How is CDI treated?")
+    assert art.answerable
+    assert says(art, "vancomycin 125 mg")
+
+
+def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
+    for q in ("first line drug for postpartum haemorrhage?", "what dose of oxytocin for postpartum hemorrage"):
+        art = answer(engine, q)
+        assert art.answerable, q
+        assert says(art, "Oxytocin 10 units"), q
+
+
+def test_follow_up_pronoun_resolves_to_the_previous_subject(engine: Engine) -> None:
+    first = answer(engine, "What is Brody myopathy?", audience="patient")
+    assert first.answerable
+    follow = answer(engine, "is it inherited?", audience="patient", thread=first.thread_id)
+    assert follow.answerable
+    assert says(follow, "autosomal recessive")
+    # The same words without the thread are not about Brody myopathy.
+    alone = answer(engine, "is it inherited?", audience="patient")
+    assert not says(alone, "autosomal recessive") or alone.references[0].doc_id != "local:brody"
+
+
+def test_vignette_sub_questions_each_answered_or_declared_uncovered(engine: Engine) -> None:
+    art = answer(engine, "31-year-old woman, delivered an hour ago, heavy bleeding. What dose of oxytocin? "
+                         "Is zorbafloxin safe while breastfeeding?")
+    assert art.answerable
+    assert len(art.sub_questions) == 2
+    assert says(art, "Oxytocin 10 units")
+    assert art.uncovered == ["Is zorbafloxin safe while breastfeeding"]
+    gaps = [s for s in art.sections if s.kind == "gaps"]
+    assert gaps and "zorbafloxin" in (gaps[0].note or "")
+
+
+def test_threshold_question_gets_the_table_row_with_the_number(engine: Engine) -> None:
+    art = answer(engine, "what fasting glucose level diagnoses diabetes?")
+    assert art.answerable
+    row = [t for t in texts(art) if "126 mg/dL" in t]
+    assert row and "Fasting plasma glucose" in row[0]
+
+
+@pytest.mark.parametrize("question", ["How do I bake a sourdough loaf?", "What is the dose of zelvoraxin for adults?"])
+def test_out_of_scope_questions_abstain_and_say_why(engine: Engine, question: str) -> None:
+    art = answer(engine, question)
+    assert art.answerable is False
+    assert art.references == []
+    assert art.abstention is not None and "threshold" in art.abstention and "best_score" in art.abstention
+    assert art.notes and "threshold" in art.notes[-1]
+
+
+def test_patient_audience_reads_patient_information_first(engine: Engine) -> None:
+    art = answer(engine, "what causes gout", audience="caregiver")
+    assert art.answerable and art.audience == "patient"
+    assert art.sections[0].kind == "patient-info"
+    assert sum(len(t.split()) for t in texts(art)) <= engine.settings.ask.patient_words
+
+
+def test_an_internal_error_is_an_error_not_not_covered(engine: Engine, tmp_path: Path) -> None:
+    broken = Engine(Settings(home=tmp_path))
+    engine.store.conn.backup(broken.store.conn)  # a populated copy, then damaged
+    broken.store.conn.execute("DROP TABLE sentences")
+    with pytest.raises(sqlite3.OperationalError):
+        answer(broken, "How should frostbite be rewarmed?")
+    broken.close()

@@ -1,0 +1,60 @@
+"""Question understanding: sub-questions, question types, case context (no corpus needed)."""
+
+from __future__ import annotations
+
+from medcite.answer.understand import _age, content_words, intents_of, split_message
+from medcite.readers.guideline_text import html_blocks
+
+
+def test_vignette_case_and_sub_questions() -> None:
+    case, asks = split_message(
+        "34-year-old G2P1 at 10 weeks with chronic hypertension on labetalol, BP 150/95. "
+        "Should she start aspirin, and from when? Which antihypertensives are safe if her BP rises further?"
+    )
+    assert case == ["34-year-old G2P1 at 10 weeks with chronic hypertension on labetalol, BP 150/95."]
+    assert asks == ["Should she start aspirin", "from when", "Which antihypertensives are safe if her BP rises further"]
+
+
+def test_coordinated_choices_are_two_questions() -> None:
+    _case, asks = split_message(
+        "58-year-old man with type 2 diabetes on metformin. Should I add an SGLT2 inhibitor or a GLP-1 agonist, "
+        "and ACE inhibitor or ARB?"
+    )
+    assert len(asks) == 2 and asks[1] == "ACE inhibitor or ARB"
+
+
+def test_initials_do_not_end_sentences() -> None:
+    assert split_message("How is C. diff treated?") == ([], ["How is C. diff treated"])
+
+
+def test_a_request_without_question_mark_is_the_question() -> None:
+    case, asks = split_message("3-year-old for surgery tomorrow. Mom asks when to stop breastfeeding.")
+    assert asks == ["Mom asks when to stop breastfeeding."] and case == ["3-year-old for surgery tomorrow."]
+
+
+def test_question_types() -> None:
+    assert "timing" in intents_of("how long should a patient fast from clear fluids")
+    assert "dose" in intents_of("initial naloxone dose for suspected overdose")
+    assert "threshold" in intents_of("what facet effusion size on MRI suggests instability")
+    assert "cause" in intents_of("what brings on gout")
+    assert "test" in intents_of("how do they test for it")
+    assert "treatment" in intents_of("first line treatment for uncomplicated UTI in women")
+
+
+def test_content_words_drop_people_and_question_words() -> None:
+    assert content_words("my 78 year-old mom has shingles, what causes it?") == ["shingles"]
+    assert content_words("58-year-old man with type 2 diabetes") == ["type", "diabetes"]
+
+
+def test_age_from_vignette_forms() -> None:
+    assert _age("62M, liver transplant") == 62
+    assert _age("a 34-year-old woman") == 34
+    assert _age("2-month-old ex-34-weeker") == 0
+    assert _age("how do u get hep C") is None
+
+
+def test_table_rows_carry_their_headers() -> None:
+    html = ("<table><tr><th>Test</th><th>Diabetes</th></tr>"
+            "<tr><td>Fasting plasma glucose</td><td>&#8805;126 mg/dL</td></tr></table>")
+    (block,) = html_blocks(html)
+    assert "Test: Fasting plasma glucose; Diabetes: ≥126 mg/dL." in block.text.splitlines()

@@ -1,0 +1,85 @@
+"""Small, corpus-free parts of the answer pipeline: audiences, evidence levels, composing, threads, queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medcite.answer import AUDIENCE_CHOICES, resolve_audience
+from medcite.answer.compose import facet_of, trim_connective
+from medcite.answer.followups import subject_name
+from medcite.answer.levels import guideline_level, study_design
+from medcite.answer.threads import ThreadNotFound, ThreadStore
+from medcite.index.base import ScoredId
+from medcite.index.query import SearchQuery, WeightedTerm, cap_per_doc
+from medcite.model import Query
+
+
+def test_audience_choices_map_to_audiences() -> None:
+    assert AUDIENCE_CHOICES["caregiver"] == "patient"
+    assert resolve_audience("Healthcare professional") == "clinician"
+    assert resolve_audience("medical-student") == "clinician"
+    with pytest.raises(ValueError, match="unknown audience"):
+        resolve_audience("robot")
+
+
+@pytest.mark.parametrize(
+    ("types", "text", "design"),
+    [
+        (["Meta-Analysis", "Journal Article"], "", "Meta-analysis / systematic review"),
+        (["Journal Article"], "Patients were randomly assigned to receive", "Randomized controlled trial"),
+        ([], "A case-control study of 80 women.", "Case-control study"),
+        (["Case Reports"], "", "Case series / case report"),
+        (["Review"], "", "Narrative review"),
+    ],
+)
+def test_study_design(types: list[str], text: str, design: str) -> None:
+    assert study_design(types, text) == design
+
+
+def test_guideline_level_is_as_printed() -> None:
+    assert guideline_level("Grade - 1", "Level of Evidence - B") == "Grade - 1; Level of Evidence - B"
+    assert guideline_level("Strong", None) == "Strong"
+
+
+def test_trim_connective_keeps_exact_substring() -> None:
+    src = "In addition, NICE recommends duplex."
+    text, start = trim_connective(src, 100)
+    assert text == "NICE recommends duplex." and src[start - 100:] == text
+    # A lower-case continuation is not a sentence start: nothing is trimmed.
+    assert trim_connective("However, the valves fail.", 0) == ("However, the valves fail.", 0)
+
+
+def test_facet_follows_the_asked_question_type() -> None:
+    s = "Oral vancomycin 125 mg four times daily is recommended."
+    assert facet_of(s, ["dose"]) == "dosing"
+    assert facet_of(s, ["treatment"]) == "treatment"
+    assert facet_of("Duplex ultrasound is the test of choice.", []) == "diagnosis"
+
+
+def test_follow_up_subject_is_a_cited_documents_name() -> None:
+    assert subject_name(["gout"], ["Gout", "Arthritis and gout in older adults"]) == "Gout"
+    assert subject_name(["zzz"], ["Gout"]) is None
+
+
+def test_threads_are_stored_in_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "threads.sqlite"
+    ts = ThreadStore(path)
+    tid = ts.create()
+    ts.append(tid, Query(question="What is Brody myopathy?", focus="brody myopathy"), answerable=True)
+    ts.close()
+    again = ThreadStore(path)  # a new process sees the same thread
+    got = again.last_query(tid)
+    assert got is not None and got.focus == "brody myopathy"
+    with pytest.raises(ThreadNotFound):
+        again.last_query("missing")
+    again.close()
+
+
+def test_search_query_merges_weights_and_caps_documents() -> None:
+    q = SearchQuery(terms=(WeightedTerm("a", 0.5), WeightedTerm("a", 1.0), WeightedTerm("b", 0.0)))
+    assert q.merged() == {"a": 1.0}
+    hits = [ScoredId(1, "x", 3.0), ScoredId(2, "x", 2.0), ScoredId(3, "x", 1.5), ScoredId(4, "y", 1.0)]
+    assert [h.passage_id for h in cap_per_doc(hits, 2, 10)] == [1, 2, 4]
+    assert [h.passage_id for h in cap_per_doc(hits, None, 2)] == [1, 2]
