@@ -83,3 +83,17 @@ def test_search_query_merges_weights_and_caps_documents() -> None:
     hits = [ScoredId(1, "x", 3.0), ScoredId(2, "x", 2.0), ScoredId(3, "x", 1.5), ScoredId(4, "y", 1.0)]
     assert [h.passage_id for h in cap_per_doc(hits, 2, 10)] == [1, 2, 4]
     assert [h.passage_id for h in cap_per_doc(hits, None, 2)] == [1, 2]
+
+
+def test_answer_stages_use_the_interfaces_not_sql() -> None:
+    """Only the thread store (its own file) may touch SQLite; the stages go through ports.Search/Repository."""
+    folder = Path(__file__).resolve().parents[1] / "src" / "medcite" / "answer"
+    offenders = []
+    for f in sorted(folder.glob("*.py")):
+        if f.name == "threads.py":
+            continue
+        text = f.read_text(encoding="utf-8")
+        for needle in ("import sqlite3", ".execute(", "passages_fts", " MATCH "):
+            if needle in text:
+                offenders.append(f"{f.name}: {needle}")
+    assert offenders == []

@@ -197,3 +197,28 @@ def test_security_headers(client: TestClient) -> None:
         csp = h["content-security-policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert h["x-content-type-options"] == "nosniff" and h["referrer-policy"]
+
+
+
+def test_questions_without_a_word_are_refused_and_store_nothing(client: TestClient) -> None:
+    for q in ("   ???   ", "....", "a ! ?"):
+        r = client.post("/api/v1/ask", json={"question": q})
+        assert r.status_code == 422, (q, r.status_code)
+        assert r.json()["error"]["status"] == 422
+    listed = client.get("/api/v1/articles").json()
+    rows = listed["articles"] if isinstance(listed, dict) else listed
+    assert all(any(ch.isalnum() for ch in a["question"]) for a in rows)
+
+
+def test_a_chunked_body_over_the_limit_gets_413_and_a_small_one_is_read(client: TestClient) -> None:
+    def chunks(n: int) -> Any:
+        yield b'{"question": "What is gout? '
+        for _ in range(n):
+            yield b"x" * 1000
+        yield b'"}'
+
+    big = client.post("/api/v1/ask", content=chunks(100), headers={"content-type": "application/json"})
+    assert_error(big, 413, "payload_too_large")
+    small = client.post("/api/v1/ask", content=(c for c in [b'{"question": "What is gout?"}']),
+                        headers={"content-type": "application/json"})
+    assert small.status_code in (200, 201), small.text

@@ -28,6 +28,7 @@ from pathlib import Path
 from medcite.index.base import SearchBackend
 from medcite.model import Document, ReadError
 from medcite.readers import Reader, ReaderError, detect
+from medcite.readers.base import READ_LIMITS, ReadLimits
 from medcite.settings import IngestSettings
 from medcite.store.db import PIPELINE_VERSION, Store, document_hash
 
@@ -156,6 +157,30 @@ ProgressFn = Callable[[Path, int], None]
 FileDoneFn = Callable[[Path], None]
 
 
+def _safe_key(path: Path) -> str:
+    """The file's resolved path as storable text: bytes that are not UTF-8 become backslash escapes.
+
+    >>> _safe_key(Path("/tmp/bad" + chr(0xDCFF) + "x.md")) == "/tmp/bad" + chr(92) + "xffx.md"
+    True
+    """
+    try:
+        p = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: report it under the name given
+        p = path.absolute()
+    return str(p).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _why(exc: BaseException) -> str:
+    """A one-line reason that says what to do."""
+    if isinstance(exc, PermissionError):
+        return "permission denied; make the file readable by this user (chmod) or leave it out"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to parse (thousands of levels); this is not a document medcite reads"
+    if isinstance(exc, UnicodeError):
+        return f"text or file name cannot be encoded ({exc.reason if hasattr(exc, 'reason') else exc}); rename or re-save it as UTF-8"
+    return f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+
+
 class Ingester:
     """Writes what readers produce into a store and its index.
 
@@ -190,6 +215,14 @@ class Ingester:
         self._seen_ids: dict[str, str] = {}
 
     def run(self, paths: Iterable[str | Path], report: IngestReport | None = None) -> IngestReport:
+        limits = ReadLimits(self.settings.max_expanded_size, self.settings.max_expansion_ratio)
+        token = READ_LIMITS.set(limits)
+        try:
+            return self._run(paths, report)
+        finally:
+            READ_LIMITS.reset(token)
+
+    def _run(self, paths: Iterable[str | Path], report: IngestReport | None) -> IngestReport:
         report = report or IngestReport()
         t0 = time.perf_counter()
         explicit, walked, missing = expand_paths(paths)
@@ -202,7 +235,19 @@ class Ingester:
             report.failed_files.append(m)
         try:
             for f, is_explicit in [(f, True) for f in explicit] + [(f, False) for f in walked]:
-                self.ingest_file(f, report, explicit=is_explicit)
+                counted = {k: c.files for k, c in report.by_format.items()}
+                try:
+                    self.ingest_file(f, report, explicit=is_explicit)
+                except (OSError, RecursionError, UnicodeError) as exc:
+                    # One file's failure (unreadable, nested too deep for the parser, a name
+                    # or text that cannot be encoded) is reported and never costs the others.
+                    fmt = next((k for k, c in report.by_format.items() if c.files > counted.get(k, 0)), None)
+                    if fmt is None:
+                        self._fail(report, "unknown", _safe_key(f), _why(exc), None, 0)
+                    else:  # already counted under its format: count the failure there
+                        report.by_format[fmt].failed += 1
+                        report.failed_files.append(_safe_key(f))
+                        report.problems.append(f"{_safe_key(f)}: {_why(exc)}")
                 if self.on_file_done:
                     self.on_file_done(f)
         finally:
@@ -212,7 +257,7 @@ class Ingester:
 
     # -- one file ----------------------------------------------------------
     def ingest_file(self, path: Path, report: IngestReport, *, explicit: bool = True) -> None:
-        key = str(path.resolve())
+        key = _safe_key(path)
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -277,6 +322,14 @@ class Ingester:
                         report.problems.append(str(item))
                     continue
                 doc = item
+                if len(doc.text) > self.settings.max_document_chars:
+                    c.failed += 1
+                    record_errors += 1
+                    report.problems.append(
+                        f"{key} [{doc.id}]: {len(doc.text) / 1024**2:.0f} MB of text in one document, over the "
+                        f"{self.settings.max_document_chars / 1024**2:.0f} MB limit; split the file"
+                    )
+                    continue
                 if doc.source_format == "":
                     doc.source_format = reader.name
                 if doc.source_format.startswith("local") and not _has_prose(doc):

@@ -34,6 +34,14 @@ class IngestSettings:
     max_file_size: int = 2 * 1024**3
     #: Documents per transaction: the unit of work a kill can lose.
     batch_size: int = 1000
+    #: A gzip file may expand to at most this many bytes, and at most this many
+    #: times its compressed size (checked while decompressing: a 1 MB bomb that
+    #: expands to 1 GiB is refused after 200 MB, not after filling memory).
+    max_expanded_size: int = 1024**3
+    max_expansion_ratio: float = 200.0
+    #: One document's text may be at most this many characters; a 200 MB single-line
+    #: file is refused with a reason instead of becoming 355,000 passages of one document.
+    max_document_chars: int = 32 * 1024**2
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,9 @@ class AskSettings:
     answer_threshold: float = 0.45
     #: A selected sentence must reach this share of its sub-question's best ranker probability.
     relative_floor: float = 0.15
+    #: A lead sentence must itself hold this idf-weighted share of the question's concepts
+    #: (when any candidate does); chosen on the dev split (docs/decisions.md).
+    lead_min_coverage: float = 0.6
     #: Article body budgets in words (issue 8): hard caps, and the length the
     #: supporting sentences fill up to (leads and key points always come first).
     clinician_words: int = 500

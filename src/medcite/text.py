@@ -62,6 +62,18 @@ def html_to_text(fragment: str, *, unescape_times: int = 2) -> str:
     return normalize_ws(fix_mojibake(s))
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without C0 control characters other than tab, newline and carriage return.
+
+    >>> strip_controls("a" + chr(0) + "b" + chr(7) + "c")
+    'abc'
+    """
+    return _CONTROLS.sub("", text)
+
+
 def clean(text: str) -> str:
     """Normalise a plain-text field: NFC, mojibake repair, whitespace."""
     return normalize_ws(unicodedata.normalize("NFC", fix_mojibake(text)))
@@ -149,8 +161,8 @@ class DocumentBuilder:
     Examples
     --------
     >>> b = DocumentBuilder()
-    >>> b.add("Background", "Veins carry blood.")
-    >>> b.add("", "Valves fail.", field="recommendation", grade="A")
+    >>> _ = b.add("Background", "Veins carry blood.")
+    >>> _ = b.add("", "Valves fail.", field="recommendation", grade="A")
     >>> doc = b.build(id="local:x", source_kind="guideline", title="X")
     >>> doc.text[doc.sections[1].start:doc.sections[1].end]
     'Valves fail.'
@@ -171,8 +183,14 @@ class DocumentBuilder:
         level: str | None = None,
         label: str | None = None,
     ) -> Section | None:
-        """Append a section; empty text is ignored (returns ``None``)."""
-        body = text.strip()
+        """Append a section; empty text is ignored (returns ``None``).
+
+        NUL and other control characters (not tab or newline) are removed here,
+        before offsets exist: SQLite's ``substr`` stops at a NUL, which would
+        silently cut every passage after it.
+        """
+        body = strip_controls(text).strip()
+        heading = strip_controls(heading)
         if not body:
             return None
         if self._parts:
@@ -202,7 +220,7 @@ class DocumentBuilder:
         doc = Document(
             id=id,
             source_kind=source_kind,
-            title=title.strip(),
+            title=strip_controls(title).strip(),
             text="".join(self._parts),
             sections=list(self._sections),
         )

@@ -14,6 +14,8 @@ Supporting modules: :mod:`.ports` (the Search/Repository interfaces),
 
 from __future__ import annotations
 
+import re
+
 from medcite.model import Audience
 
 #: The personalisation choices of the product ("Which best describes you?")
@@ -43,4 +45,20 @@ def resolve_audience(name: str) -> Audience:
     raise ValueError(f"unknown audience {name!r}; use one of: {accepted}")
 
 
-__all__ = ["AUDIENCE_CHOICES", "resolve_audience"]
+def question_problem(question: str) -> str | None:
+    """Why ``question`` cannot be asked, or None.
+
+    A question needs at least two letters or digits in one word: whitespace,
+    punctuation or a lone character would only create an empty stored article.
+
+    >>> question_problem("  ?!  ") is not None
+    True
+    >>> question_problem("is it inherited?") is None
+    True
+    """
+    if not re.search(r"[^\W_]{2,}", question):
+        return "type a question with at least one word (letters or digits)"
+    return None
+
+
+__all__ = ["AUDIENCE_CHOICES", "question_problem", "resolve_audience"]

@@ -176,7 +176,11 @@ def select(
         pools[sa.index] = [s for s in by_sub[sa.index] if s.p >= floor and not s.cand.sentence.text.rstrip().endswith("?")]
     # Leads: one per covered sub-question, the preferred kind first.
     for pool in pools.values():
-        leadable = [s for s in pool if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or pool
+        # A lead must answer on its own: its own words cover most of what is asked
+        # (a passage's best sentence is not always the one that states the answer).
+        leadable = ([s for s in pool if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
+                     and s.features["cov_sentence"] >= settings.lead_min_coverage]
+                    or [s for s in pool if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or pool)
         best_p = leadable[0].p if leadable else 0.0
         for kind in order:
             cand = [s for s in leadable if s.cand.sentence.source_kind == kind and s.p >= PREFERRED_SHARE * best_p]

@@ -68,9 +68,11 @@ def _split_choices(piece: str) -> list[str]:
         if _OR.search(left) and _OR.search(right):
             return [left, *_split_choices(right)]
     return [piece]
-#: Words that describe the asker or the patient, not the subject.
+#: Words that describe the asker or the patient, not the subject. Sex words (men,
+#: women, male, female) are kept as content: a recommendation for men is not one
+#: for women.
 _PEOPLE = set(
-    """patient patients pt pts person people man men woman women male female boy girl son daughter kid kids mom
+    """patient patients pt pts person people son daughter kid kids mom
     mum mother dad father parent parents husband wife partner grandma grandmother grandpa grandfather nephew niece
     uncle aunt friend family doctor doc physician nurse student year years yr yrs yo old month months week weeks
     day days hour hours morning night tomorrow today ago recently just got get getting take takes taking
@@ -147,7 +149,7 @@ def content_words(text: str) -> list[str]:
     """Words that can name a subject: not function, question, people or time words, not bare numbers.
 
     >>> content_words("How is C. diff treated in my 78 year old mom?")
-    ['c', 'diff']
+    ['diff']
     """
     out: list[str] = []
     for w in re.findall(r"[A-Za-z][A-Za-z0-9'/-]*|\d+[A-Za-z]+[A-Za-z0-9]*", text):

@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-from medcite.answer import AUDIENCE_CHOICES, resolve_audience
+from medcite.answer import AUDIENCE_CHOICES, question_problem, resolve_audience
 from medcite.cli.common import domain_errors, echo_json, home_option, settings_from
 from medcite.engine import Engine
 
@@ -30,8 +30,9 @@ def ask(question: str, audience: str, fmt: str, thread: str | None, home: str | 
     Prints the thread id (stderr for markdown/html, `thread_id` in JSON) so a
     follow-up such as "what about in pregnancy?" can pass --thread.
     """
-    if not question.strip():
-        raise click.UsageError("QUESTION is empty")
+    problem = question_problem(question)
+    if problem:
+        raise click.UsageError(f"QUESTION: {problem}")
     render_html = None
     if fmt == "html":
         try:

@@ -28,6 +28,7 @@ def settings_from(home: str | None) -> Settings:
 
 def domain_errors(fn: F) -> F:
     """Turn medcite's domain errors into ``Error: ...`` lines and exit status 2."""
+    from medcite.lock import HomeBusy
     from medcite.readers.base import ReaderError
     from medcite.store.db import StoreError
 
@@ -35,7 +36,7 @@ def domain_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (StoreError, ReaderError) as exc:
+        except (StoreError, ReaderError, HomeBusy) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]

@@ -16,6 +16,7 @@ from rich.table import Table
 from medcite.cli.common import domain_errors, echo_json, home_option, settings_from
 from medcite.engine import Engine
 from medcite.ingest import COUNT_KEYS, Ingester, IngestReport, expand_paths
+from medcite.lock import WriterLock
 
 KINDS = click.Choice(["guideline", "research", "patient-info"])
 
@@ -46,7 +47,7 @@ def run_ingest(engine: Engine, paths: list[str], *, quiet: bool = False) -> Inge
             current[path] = done_in_file
             docs = done_before + done_in_file
             rate = docs / max(time.perf_counter() - t0, 1e-6)
-            progress.update(task, docs=f"{docs:,}", rate=f"{rate:,.0f}", name=path.name[:40])
+            progress.update(task, docs=f"{docs:,}", rate=f"{rate:,.0f}", name=_printable(path.name)[:40])
 
         def on_file_done(path: Path) -> None:
             nonlocal done_before
@@ -86,14 +87,21 @@ def print_report(report: IngestReport, console: Console) -> None:
 @click.argument("paths", nargs=-1)
 @click.option("--demo", is_flag=True, help="Ingest the bundled, openly licensed demo corpus.")
 @click.option("--max-file-size", type=int, default=None, help="Refuse files larger than this many MiB.")
+@click.option("--max-expanded-size", type=int, default=None,
+              help="Refuse compressed files that expand beyond this many MiB (default 1024).")
+@click.option("--max-expansion-ratio", type=float, default=None,
+              help="Refuse compressed files that expand more than this many times (default 200).")
 @click.option("--batch-size", type=int, default=None, help="Documents per transaction (default 1000).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--wait", "wait_s", type=float, default=0.0,
+              help="Wait this many seconds for another ingest/reindex of the same home (default: refuse at once).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @home_option
 @domain_errors
 def ingest(
-    paths: tuple[str, ...], demo: bool, max_file_size: int | None, batch_size: int | None, fmt: str,
-    quiet: bool, home: str | None,
+    paths: tuple[str, ...], demo: bool, max_file_size: int | None, max_expanded_size: int | None,
+    max_expansion_ratio: float | None, batch_size: int | None, fmt: str, wait_s: float, quiet: bool,
+    home: str | None,
 ) -> None:
     """Ingest files, folders or globs (PubMed XML, MEDLINE, JATS, PubMedQA, BioASQ,
     MedQuAD, NGC, MedlinePlus, Markdown/HTML/text/PDF guidelines) into the store.
@@ -107,19 +115,24 @@ def ingest(
         ing = replace(ing, max_file_size=max_file_size * 1024**2)
     if batch_size is not None:
         ing = replace(ing, batch_size=max(1, batch_size))
+    if max_expanded_size is not None:
+        ing = replace(ing, max_expanded_size=max_expanded_size * 1024**2)
+    if max_expansion_ratio is not None:
+        ing = replace(ing, max_expansion_ratio=max_expansion_ratio)
     settings = replace(settings, ingest=ing)
     targets = list(paths) + ([str(demo_path())] if demo else [])
     if not targets:
         raise click.UsageError("give PATH... to ingest, or --demo for the bundled demo corpus")
-    engine = Engine(settings)
-    report = run_ingest(engine, targets, quiet=quiet or fmt == "json")
-    if fmt == "json":
-        echo_json({**report.to_dict(), "store": engine.store.stats()})
-    else:
-        print_report(report, Console(stderr=False))
-        st = engine.store.stats()
-        click.echo(f"store {st['store']}: {st['documents']:,} documents, {st['passages']:,} passages")
-    engine.close()
+    with WriterLock(settings.home, "medcite ingest", wait=wait_s):
+        engine = Engine(settings)
+        report = run_ingest(engine, targets, quiet=quiet or fmt == "json")
+        if fmt == "json":
+            echo_json({**report.to_dict(), "store": engine.store.stats()})
+        else:
+            print_report(report, Console(stderr=False))
+            st = engine.store.stats()
+            click.echo(f"store {st['store']}: {st['documents']:,} documents, {st['passages']:,} passages")
+        engine.close()
     if report.failed:
         sys.exit(1)
 
@@ -206,18 +219,27 @@ def doc(doc_id: str, fmt: str, home: str | None) -> None:
 
 
 @click.command()
+@click.option("--wait", "wait_s", type=float, default=0.0,
+              help="Wait this many seconds for another ingest/reindex of the same home (default: refuse at once).")
 @home_option
 @domain_errors
-def reindex(home: str | None) -> None:
+def reindex(wait_s: float, home: str | None) -> None:
     """Rebuild the fast search index (the tantivy mirror) from the store.
 
     Never needed in normal use: ingest rebuilds a mirror left behind by a
     killed run, and searches fall back to the store's own index meanwhile.
     """
-    engine = Engine(settings_from(home), must_exist=True)
+    settings = settings_from(home)
+    engine = Engine(settings, must_exist=True)
     t0 = time.perf_counter()
-    with Progress(TextColumn("[bold]reindex"), TextColumn("{task.fields[n]} passages"), TimeElapsedColumn(),
-                  console=Console(stderr=True)) as progress:
+    with WriterLock(settings.home, "medcite reindex", wait=wait_s), \
+            Progress(TextColumn("[bold]reindex"), TextColumn("{task.fields[n]} passages"), TimeElapsedColumn(),
+                     console=Console(stderr=True)) as progress:
         task = progress.add_task("reindex", n="0")
         n = engine.backend.rebuild(lambda k: progress.update(task, n=f"{k:,}"))
     click.echo(f"indexed {n:,} passages into {engine.settings.index_path} in {time.perf_counter() - t0:.1f} s")
+
+
+def _printable(name: str) -> str:
+    """A file name as printable text (bytes that are not UTF-8 shown as escapes)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -89,7 +89,7 @@ def tokenize(text: str, *, stopwords: bool = True) -> list[str]:
     Examples
     --------
     >>> tokenize("Outward flow > 500 ms in HbA1c-tested TNF-α patients")
-    ['outward', 'flow', '500', 'ms', '500ms', 'hba1c', 'test', 'hba1ctest', 'tnf', 'alpha', 'patient']
+    ['outward', 'flow', '500', 'ms', '500ms', 'hba1c', 'test', 'hba1ctest', 'tnf', 'alpha', 'tnfalpha', 'patient']
     """
     norm = _normalise(text)
     out: list[str] = []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -65,12 +67,52 @@ def read_head(path: Path, n: int = HEAD_BYTES) -> bytes:
         raise ReaderError(f"corrupt gzip or unreadable file: {exc}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How far a compressed file may expand (bytes, and times its compressed size)."""
+
+    max_expanded: int = 1024**3
+    max_ratio: float = 200.0
+    #: Below this many expanded bytes the ratio is not checked (tiny files compress well).
+    ratio_floor: int = 16 * 1024**2
+
+
+#: The limits of the ingest in progress; :class:`medcite.ingest.Ingester` sets them
+#: from its settings for the duration of a run (a context, not a global setting).
+READ_LIMITS: ContextVar[ReadLimits | None] = ContextVar("medcite_read_limits", default=None)
+_CHUNK = 1024**2
+
+
+def _gunzip(path: Path, limits: ReadLimits) -> bytes:
+    """Decompress while counting, so a gzip bomb is refused before it fills memory."""
+    packed = max(1, path.stat().st_size)
+    parts: list[bytes] = []
+    total = 0
+    with gzip.open(path, "rb") as gz:
+        while True:
+            chunk = gz.read(_CHUNK)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limits.max_expanded:
+                raise ReaderError(
+                    f"expands beyond {limits.max_expanded / 1024**2:.0f} MiB when decompressed (a decompression "
+                    "bomb, or a file to split); raise --max-expanded-size if it is genuine"
+                )
+            if total > limits.ratio_floor and total / packed > limits.max_ratio:
+                raise ReaderError(
+                    f"expands more than {limits.max_ratio:.0f} times its compressed size ({packed:,} bytes): "
+                    "a decompression bomb, not a document; raise --max-expansion-ratio if it is genuine"
+                )
+            parts.append(chunk)
+    return b"".join(parts)
+
+
 def read_bytes(path: Path) -> bytes:
-    """The whole file, decompressed when gzip; truncated gzip is a ReaderError."""
+    """The whole file, decompressed when gzip (within :data:`READ_LIMITS`); truncated gzip is a ReaderError."""
     try:
         if is_gzip(path):
-            with gzip.open(path, "rb") as gz:
-                return gz.read()
+            return _gunzip(path, READ_LIMITS.get() or ReadLimits())
         return path.read_bytes()
     except EOFError as exc:
         raise ReaderError("truncated gzip: the compressed stream ends early; re-download the file") from exc
@@ -118,8 +160,10 @@ def parse_xml(path: Path, what_to_do: str) -> etree._Element:
 
 __all__ = [
     "HEAD_BYTES",
+    "READ_LIMITS",
     "SAFE_XML_PARSER",
     "ReadError",
+    "ReadLimits",
     "Reader",
     "ReaderError",
     "decode_text",

@@ -23,6 +23,7 @@ grade such as "(Grade A)", "[Strong]" or "(Level II)" kept as printed.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -164,9 +165,25 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 def slugify(text: str) -> str:
-    """``"My Guideline (v2).md"`` stem -> ``"my-guideline-v2"``."""
+    """``"My Guideline (v2).md"`` stem -> ``"my-guideline-v2"``.
+
+    Accents fold to ASCII; a name with no ASCII letters keeps its own letters
+    (a CJK name), and a name with no letters at all gets a hash, so two files
+    never share an id by accident.
+
+    >>> slugify("Café Guideline (v2)")
+    'cafe-guideline-v2'
+    >>> slugify("高血压指南")
+    '高血压指南'
+    >>> slugify("!!!").startswith("document-")
+    True
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _SLUG.sub("-", ascii_text.lower()).strip("-") or "document"
+    slug = _SLUG.sub("-", ascii_text.lower()).strip("-")
+    if slug:
+        return slug
+    native = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-")
+    return native or "document-" + hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def _strip_inline_md(text: str) -> str:
@@ -357,7 +374,9 @@ def _build(path: Path, builder: DocumentBuilder, title: str | None, meta: dict[s
     if kind not in SOURCE_KINDS:
         raise ReaderError(f"kind {kind!r} in the metadata must be one of {', '.join(SOURCE_KINDS)}")
     raw_id = str(meta.get("id") or "").strip()
-    stem = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    # A name with bytes that are not UTF-8 is kept with escapes ("bad\\xff.md"): it is stored as text.
+    name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    stem = name[:-3] if name.lower().endswith(".gz") else name
     doc_id = (raw_id if ":" in raw_id else f"local:{slugify(raw_id)}") if raw_id else f"local:{slugify(Path(stem).stem)}"
     date = str(meta["date"]).strip() if meta.get("date") else None
     year: int | None = None
@@ -377,7 +396,7 @@ def _build(path: Path, builder: DocumentBuilder, title: str | None, meta: dict[s
         pmid=pmid,
         doi=str(meta["doi"]).strip() if meta.get("doi") else None,
         source_format=f"local-{fmt}",
-        extra={"file": path.name},
+        extra={"file": name},
     )
 
 

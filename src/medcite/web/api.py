@@ -6,8 +6,9 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from medcite.answer import question_problem
 from medcite.articles.content import diff_articles
 from medcite.articles.db import ArticleRow
 from medcite.articles.service import AUDIENCE_CHOICES, to_audience
@@ -27,7 +28,15 @@ from medcite.web.errors import ApiError
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 AudienceIn = Literal["clinician", "patient", "healthcare-professional", "medical-student", "caregiver"]
-QuestionText = Annotated[str, Field(min_length=3, max_length=500)]
+def _askable(text: str) -> str:
+    problem = question_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+#: A question: 3-500 characters with at least one word (not only spaces or punctuation).
+QuestionText = Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_askable)]
 
 
 class AskIn(BaseModel):

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from medcite.answer import question_problem
 from medcite.articles.accounts import User
 from medcite.articles.content import diff_articles, iter_statements
 from medcite.articles.db import ArticleRow, VariantRow
@@ -118,8 +119,8 @@ def ask_form(request: Request, csrf: Csrf, question: Annotated[str, Form(max_len
              who: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     question = " ".join(question.split())
-    if len(question) < 3:
-        raise ApiError(422, "Please type a question (at least 3 characters).")
+    if len(question) < 3 or question_problem(question):
+        raise ApiError(422, "Please type a question (at least one word).")
     st = state(request)
     audience = to_audience(who or chosen(request))
     hit = st.service.lookup(question, audience)
@@ -193,7 +194,7 @@ def follow_up_form(request: Request, slug: str, csrf: Csrf, question: Annotated[
                    audience: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     question = " ".join(question.split())
-    if len(question) < 3:
+    if len(question) < 3 or question_problem(question):
         raise ApiError(422, "Please type a follow-up question.")
     st = state(request)
     parent = st.db.get(slug)

@@ -83,25 +83,39 @@ class BodyLimit:
                 if too_big:
                     await self._reject(send)
                     return
+        # No Content-Length (a chunked body): read it here, at most ``limit`` bytes, so
+        # the answer is 413 rather than the framework's 400 for a body it failed to
+        # parse; within the limit the buffered body is replayed to the app.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge()
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([], message, receive), send)
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await self._reject(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(chunks, None, receive), send)
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLarge:
-            await self._reject(send)
 
+def _replay(chunks: list[bytes], first: Message | None, receive: Receive) -> Receive:
+    """A receive that yields the buffered body once (or a non-body message), then the real stream."""
+    pending: list[Message] = (
+        [first] if first is not None else [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+    )
 
-class BodyTooLarge(Exception):
-    pass
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
 
 
 class TokenBucket:

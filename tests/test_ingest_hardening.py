@@ -1,0 +1,163 @@
+"""A bad file is reported with its path and reason and never costs a valid one (issue 9, first items)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from medcite.engine import Engine
+from medcite.ingest import Ingester
+from medcite.settings import Settings
+
+GOOD = "---\ntitle: Good\nkind: guideline\n---\nStatins are recommended for adults with diabetes aged 40 to 75 years.\n"
+
+
+def ingest(home: Path, src: Path) -> tuple[Engine, object]:
+    eng = Engine(Settings(home=home))
+    return eng, Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
+
+
+def test_deeply_nested_json_is_reported_and_the_next_file_is_stored(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a-deep.json").write_text('{"1": ' + "[" * 20000 + "]" * 20000 + "}")
+    (src / "b-good.md").write_text(GOOD)
+    eng, report = ingest(tmp_path / "home", src)
+    assert eng.store.stats()["documents"] == 1
+    assert any("a-deep.json" in p and "nested too deeply" in p for p in report.problems)  # type: ignore[attr-defined]
+    assert sum(c.files for c in report.by_format.values()) == 2  # type: ignore[attr-defined]
+    eng.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names with arbitrary bytes are a POSIX thing")
+def test_a_file_name_that_is_not_utf8_is_stored_under_an_escaped_name(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    with open(os.path.join(os.fsencode(src), b"bad\xffname.md"), "w", encoding="utf-8") as f:
+        f.write(GOOD.replace("Good", "Bad name"))
+    (src / "good.md").write_text(GOOD)
+    eng, report = ingest(tmp_path / "home", src)
+    assert eng.store.stats()["documents"] == 2, report.problems  # type: ignore[attr-defined]
+    paths = {r[0] for r in eng.store.conn.execute("SELECT path FROM files")}
+    assert any(p.endswith("bad\\xffname.md") for p in paths)
+    eng.close()
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True,
+                    reason="root reads files whatever their mode; run as a normal user to test permissions")
+def test_an_unreadable_file_is_reported_and_the_next_file_is_stored(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    locked = src / "a-locked.md"
+    locked.write_text(GOOD)
+    locked.chmod(0)
+    (src / "b-good.md").write_text(GOOD.replace("Good", "Other"))
+    eng, report = ingest(tmp_path / "home", src)
+    assert eng.store.stats()["documents"] == 1
+    assert any("a-locked.md" in p and "permission denied" in p for p in report.problems)  # type: ignore[attr-defined]
+    eng.close()
+
+
+def test_nul_and_control_characters_do_not_cut_stored_text(tmp_path: Path) -> None:
+    # A JSON escape puts a NUL into the text without any NUL byte in the file.
+    src = tmp_path / "in"
+    src.mkdir()
+    item = {"QUESTION": "Do statins help?", "CONTEXTS": ["Statins\u0000 lowered\u0007 LDL by 30%.", "Adherence was high."],
+            "LABELS": ["RESULTS", "METHODS"], "LONG_ANSWER": "Statins help in primary prevention.",
+            "MESHES": [], "YEAR": "2010", "final_decision": "yes"}
+    (src / "pqa.json").write_text(json.dumps({"12345": item}).replace("\\\\u", "\\u"))
+    eng, report = ingest(tmp_path / "home", src)
+    (doc_id,) = [r[0] for r in eng.store.conn.execute("SELECT id FROM documents")]
+    text = eng.store.text(doc_id)
+    assert "\x00" not in text and "\x07" not in text, report.problems  # type: ignore[attr-defined]
+    passages = eng.store.passages([r[0] for r in eng.store.conn.execute("SELECT id FROM passages")])
+    assert any("primary prevention" in p.text for p in passages.values())
+    for sent in eng.store.sentences(doc_id):  # offsets still point at the stored text
+        assert text[sent.start:sent.end].strip()
+    eng.close()
+
+
+def test_files_named_only_in_cjk_get_distinct_ids(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "高血压指南.md").write_text(GOOD.replace("Good", "One"))
+    (src / "糖尿病指南.md").write_text(GOOD.replace("Good", "Two").replace("Statins", "Metformin"))
+    eng, report = ingest(tmp_path / "home", src)
+    ids = {r[0] for r in eng.store.conn.execute("SELECT id FROM documents")}
+    assert len(ids) == 2, (ids, report.warnings)  # type: ignore[attr-defined]
+    eng.close()
+
+
+def test_a_gzip_bomb_is_refused_while_decompressing_and_the_next_file_is_stored(tmp_path: Path) -> None:
+    import gzip
+
+    src = tmp_path / "in"
+    src.mkdir()
+    # 64 MiB of zeros inside a well-formed XML shell compress to ~64 KB: a ratio of ~1000.
+    with gzip.open(src / "a-bomb.xml.gz", "wb", compresslevel=9) as gz:
+        gz.write(b"<PubmedArticleSet><!--")
+        for _ in range(64):
+            gz.write(b"0" * 1024**2)
+        gz.write(b"--></PubmedArticleSet>")
+    (src / "b-good.md").write_text(GOOD)
+    eng, report = ingest(tmp_path / "home", src)
+    assert eng.store.stats()["documents"] == 1
+    assert any("a-bomb.xml.gz" in p and "decompression bomb" in p for p in report.problems)  # type: ignore[attr-defined]
+    eng.close()
+
+
+def test_one_huge_document_is_refused_with_a_reason(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a-huge.md").write_text(GOOD + ("word " * 300_000) + "\n")
+    (src / "b-good.md").write_text(GOOD.replace("Good", "Other"))
+    eng = Engine(Settings(home=tmp_path / "home"))
+    settings = replace(eng.settings.ingest, max_document_chars=1024**2)
+    report = Ingester(eng.store, eng.backend, settings).run([str(src)])
+    assert eng.store.stats()["documents"] == 1
+    assert any("a-huge.md" in p and "split the file" in p for p in report.problems)
+    eng.close()
+
+
+def test_a_second_writer_on_the_same_home_is_refused_with_who_holds_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from medcite.cli import cli
+    from medcite.lock import WriterLock
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.md").write_text(GOOD)
+    home = tmp_path / "home"
+    assert CliRunner().invoke(cli, ["ingest", str(src), "--home", str(home)]).exit_code == 0
+    # The holder is another process, as in real use (flock is per open file description).
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from medcite.lock import WriterLock\n"
+         "with WriterLock(Path(sys.argv[1]), 'medcite ingest'):\n"
+         "    print('locked', flush=True); time.sleep(30)", str(home)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        res = CliRunner().invoke(cli, ["ingest", str(src), "--home", str(home)])
+        assert res.exit_code != 0
+        assert "another writer holds" in res.output and f"pid {holder.pid}" in res.output
+        again = CliRunner().invoke(cli, ["reindex", "--home", str(home)])
+        assert again.exit_code != 0 and "another writer holds" in again.output
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the holder is gone (even killed), the lock is free.
+    res = CliRunner().invoke(cli, ["reindex", "--home", str(home)])
+    assert res.exit_code == 0, res.output
+    with WriterLock(home, "test"):
+        pass
