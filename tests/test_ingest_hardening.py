@@ -161,3 +161,35 @@ def test_a_second_writer_on_the_same_home_is_refused_with_who_holds_it(tmp_path:
     assert res.exit_code == 0, res.output
     with WriterLock(home, "test"):
         pass
+
+
+def test_utf16_files_are_read_not_called_binary(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "utf16.md").write_bytes(GOOD.replace("Good", "Wide").encode("utf-16"))
+    medquad = ('<?xml version="1.0" encoding="UTF-16"?><Document id="0000001" source="NIDDK" url="https://x.gov/a">'
+               "<Focus>Gout</Focus><QAPairs><QAPair pid=\"1\"><Question qid=\"0000001-1\" qtype=\"information\">"
+               "What is gout?</Question><Answer>Gout is a painful form of arthritis caused by uric acid crystals."
+               "</Answer></QAPair></QAPairs></Document>")
+    (src / "gout.xml").write_bytes(medquad.encode("utf-16"))
+    eng, report = ingest(tmp_path / "home", src)
+    assert eng.store.stats()["documents"] == 2, report.problems  # type: ignore[attr-defined]
+    eng.close()
+
+
+def test_fifo_and_symlink_loop_get_their_own_reasons(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from medcite.cli import cli
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop")
+    good = tmp_path / "good.md"
+    good.write_text(GOOD)
+    res = CliRunner().invoke(cli, ["ingest", str(fifo), str(loop), str(good), "--home", str(tmp_path / "home")])
+    assert res.exit_code == 1
+    assert "pipe: a FIFO (named pipe), not a file or folder medcite can read" in res.output
+    assert "loop: symbolic link loop" in res.output
+    assert "1 documents" in res.output

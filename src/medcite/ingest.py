@@ -17,8 +17,11 @@ Guarantees
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
+import os
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -99,25 +102,60 @@ def _skip_name(p: Path) -> bool:
     )
 
 
-def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[str]]:
+def _why_missing(p: Path) -> str:
+    """Why a path given on the command line is neither a file nor a folder."""
+    try:
+        st = p.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; point it at a real file or folder"
+        if p.is_symlink():
+            return "broken symbolic link (its target does not exist)"
+        if isinstance(exc, PermissionError):
+            return "permission denied; make it readable by this user"
+        return "no such file or folder"
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+    return f"{kind}, not a file or folder medcite can read"
+
+
+def _walk(folder: Path, problems: list[str]) -> list[Path]:
+    """Content files below ``folder`` (hidden entries left out); unreadable subfolders reported."""
+    out: list[Path] = []
+
+    def onerror(exc: OSError) -> None:
+        problems.append(f"{exc.filename}: cannot read folder ({exc.strerror}); its files were not ingested")
+
+    for root, dirs, files in os.walk(folder, onerror=onerror):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            f = Path(root) / name
+            if not name.startswith(".") and f.is_file() and not _skip_name(f):
+                out.append(f)
+    return sorted(out)  # the order earlier versions used: first-seen duplicates stay the same
+
+
+def expand_paths(
+    paths: Iterable[str | Path], problems: list[str] | None = None,
+) -> tuple[list[Path], list[Path], list[str]]:
     """Resolve files, folders and globs.
 
     Returns
     -------
     explicit, walked, missing
         Files named directly (always tried), files found in folders (tried
-        when they look like content), and arguments that matched nothing.
+        when they look like content), and ``"argument: reason"`` lines for
+        arguments that matched nothing readable. Unreadable subfolders are
+        appended to ``problems``.
     """
     explicit: list[Path] = []
     walked: list[Path] = []
     missing: list[str] = []
+    sink = problems if problems is not None else []
     for raw in paths:
         p = Path(raw).expanduser()
         if p.is_dir():
-            walked.extend(
-                f for f in sorted(p.rglob("*"))
-                if f.is_file() and not _skip_name(f) and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
+            walked.extend(_walk(p, sink))
         elif p.is_file():
             explicit.append(p)
         else:
@@ -129,7 +167,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], l
             if files:
                 explicit.extend(files)
             else:
-                missing.append(str(raw))
+                missing.append(f"{raw}: {_why_missing(p) if not matches else 'the pattern matches no file'}")
     seen: set[Path] = set()
     explicit = [f for f in explicit if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
     walked = [f for f in walked if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
@@ -225,14 +263,16 @@ class Ingester:
     def _run(self, paths: Iterable[str | Path], report: IngestReport | None) -> IngestReport:
         report = report or IngestReport()
         t0 = time.perf_counter()
-        explicit, walked, missing = expand_paths(paths)
+        folder_problems: list[str] = []
+        explicit, walked, missing = expand_paths(paths, folder_problems)
         # A mirror left behind by a killed run is rebuilt before it is added to.
         ensure_fresh = getattr(self.backend, "ensure_fresh", None)
         if ensure_fresh is not None:
             ensure_fresh()
         for m in missing:
-            report.problems.append(f"{m}: no such file or folder")
-            report.failed_files.append(m)
+            report.problems.append(m)
+            report.failed_files.append(m.rsplit(": ", 1)[0])
+        report.problems += folder_problems
         try:
             for f, is_explicit in [(f, True) for f in explicit] + [(f, False) for f in walked]:
                 counted = {k: c.files for k, c in report.by_format.items()}
