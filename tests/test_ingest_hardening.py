@@ -193,3 +193,29 @@ def test_fifo_and_symlink_loop_get_their_own_reasons(tmp_path: Path) -> None:
     assert "pipe: a FIFO (named pipe), not a file or folder medcite can read" in res.output
     assert "loop: symbolic link loop" in res.output
     assert "1 documents" in res.output
+
+
+def test_metadata_and_xml_problems_get_reasons_that_say_what_to_do(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "fm.md").write_text("---\ntitle: Never closed\nkind: guideline\n\nAspirin is recommended.\n")
+    (src / "badid.md").write_text('---\nid: ":"\ntitle: Bad id\nkind: guideline\n---\nAspirin is recommended.\n')
+    entities = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">\n' for i in range(1, 10))
+    (src / "lol.xml").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [\n<!ENTITY l0 "lol">\n' + entities + "]>\n"
+        "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>&l9;"
+        "</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>\n")
+    # A DOCTYPE with an internal subset must not hide what the file is.
+    (src / "mq.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Document [\n<!ENTITY nbsp "&#160;">\n]>\n'
+        '<Document id="0000001" source="NIDDK" url="https://x.gov/a"><Focus>Gout</Focus><QAPairs>'
+        '<QAPair pid="1"><Question qid="0000001-1" qtype="information">What is gout?</Question>'
+        "<Answer>Gout is a painful form of arthritis caused by uric acid crystals.</Answer></QAPair>"
+        "</QAPairs></Document>\n")
+    eng, report = ingest(tmp_path / "home", src)
+    problems = "\n".join(report.problems)  # type: ignore[attr-defined]
+    assert "fm.md: front matter opened with '---' is never closed" in problems
+    assert "badid.md: id ':' in the metadata is not usable" in problems
+    assert "lol.xml" in problems and "billion laughs" in problems and "download it again" not in problems
+    assert eng.store.stats()["documents"] == 1  # the MedQuAD page
+    eng.close()

@@ -162,6 +162,21 @@ SAFE_XML_PARSER = etree.XMLParser(
 )
 
 
+def xml_advice(message: str) -> str:
+    """What to do about an XML parse error, by its cause.
+
+    >>> xml_advice("Detected an entity reference loop")
+    'it defines entities that expand into one another (a "billion laughs" attack); medcite never expands them: remove the entity definitions'
+    >>> xml_advice("Premature end of data in tag x")
+    'the file is damaged or truncated, download it again'
+    """
+    m = message.lower()
+    if "entity reference loop" in m or "amplification" in m or ("entity" in m and "exceeded" in m):
+        return ('it defines entities that expand into one another (a "billion laughs" attack); medcite never '
+                "expands them: remove the entity definitions")
+    return "the file is damaged or truncated, download it again"
+
+
 def parse_xml(path: Path, what_to_do: str) -> etree._Element:
     """Parse a whole (possibly gzipped) XML file safely.
 
@@ -175,7 +190,8 @@ def parse_xml(path: Path, what_to_do: str) -> etree._Element:
         return etree.fromstring(data, SAFE_XML_PARSER)
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (0, 0)
-        raise ReaderError(f"malformed XML at line {line}, column {col}: {exc.msg}; {what_to_do}") from exc
+        advice = xml_advice(exc.msg) if "entit" in exc.msg.lower() else what_to_do
+        raise ReaderError(f"malformed XML at line {line}, column {col}: {exc.msg}; {advice}") from exc
 
 
 __all__ = [
@@ -191,4 +207,5 @@ __all__ = [
     "parse_xml",
     "read_bytes",
     "read_head",
+    "xml_advice",
 ]

@@ -510,7 +510,14 @@ def root_start(head: bytes) -> bytes:
     """The bytes from the first element tag: skips BOM, XML declaration, DOCTYPE and comments."""
     s = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     while s.startswith((b"<?", b"<!")):
-        end = s.find(b"-->") + 3 if s.startswith(b"<!--") else s.find(b">") + 1
+        if s.startswith(b"<!--"):
+            end = s.find(b"-->") + 3
+        elif s.startswith(b"<!DOCTYPE") and b"[" in s[: max(s.find(b">"), 0)]:
+            # An internal subset holds its own ">" characters: skip to its closing "]>".
+            close = s.find(b"]")
+            end = s.find(b">", close) + 1 if close >= 0 else 0
+        else:
+            end = s.find(b">") + 1
         if end <= 0:
             return b""
         s = s[end:].lstrip()

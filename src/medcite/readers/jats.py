@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from medcite.model import Document, ReadError
-from medcite.readers.base import ReaderError, read_bytes
+from medcite.readers.base import ReaderError, read_bytes, xml_advice
 from medcite.readers.pubmed_xml import element_text, first_tag, safe_parser_options
 from medcite.text import DocumentBuilder
 
@@ -228,7 +228,7 @@ class JATSReader:
         try:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as exc:
-            raise ReaderError(f"malformed XML: {exc}; the file is damaged or truncated") from exc
+            raise ReaderError(f"malformed XML: {exc}; {xml_advice(str(exc))}") from exc
         if _local(root) == "article":
             articles = [root]
         elif _local(root) == "pmc-articleset":

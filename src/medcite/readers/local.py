@@ -148,6 +148,8 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Parse ``--- key: value ---`` at the top; returns (metadata, remaining text)."""
     m = _FRONT.match(text)
     if not m:
+        if re.match(r"\A\ufeff?---[ \t]*\r?\n", text):
+            raise ReaderError("front matter opened with '---' is never closed; add a line '---' after the metadata")
         return {}, text
     meta: dict[str, Any] = {}
     for line in m.group(1).splitlines():
@@ -374,6 +376,8 @@ def _build(path: Path, builder: DocumentBuilder, title: str | None, meta: dict[s
     if kind not in SOURCE_KINDS:
         raise ReaderError(f"kind {kind!r} in the metadata must be one of {', '.join(SOURCE_KINDS)}")
     raw_id = str(meta.get("id") or "").strip()
+    if raw_id and ((":" in raw_id and not re.fullmatch(r"[A-Za-z][\w.-]*:\S+", raw_id)) or not re.search(r"\w", raw_id)):
+        raise ReaderError(f"id {raw_id!r} in the metadata is not usable; write it as prefix:name (e.g. local:my-guideline)")
     # A name with bytes that are not UTF-8 is kept with escapes ("bad\\xff.md"): it is stored as text.
     name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     stem = name[:-3] if name.lower().endswith(".gz") else name

@@ -21,7 +21,7 @@ from typing import Any
 from lxml import etree
 
 from medcite.model import Document, ReadError
-from medcite.readers.base import ReaderError, read_bytes
+from medcite.readers.base import ReaderError, read_bytes, xml_advice
 from medcite.text import DocumentBuilder, clean
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -291,8 +291,7 @@ class PubMedXMLReader:
                         del parent[0]
         except etree.XMLSyntaxError as exc:
             raise ReaderError(
-                f"malformed XML after {n} record(s): {exc}; the file is damaged or truncated, "
-                "download it again"
+                f"malformed XML after {n} record(s): {exc}; {xml_advice(str(exc))}"
             ) from exc
 
 
