@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -218,4 +219,28 @@ def test_metadata_and_xml_problems_get_reasons_that_say_what_to_do(tmp_path: Pat
     assert "badid.md: id ':' in the metadata is not usable" in problems
     assert "lol.xml" in problems and "billion laughs" in problems and "download it again" not in problems
     assert eng.store.stats()["documents"] == 1  # the MedQuAD page
+    eng.close()
+
+
+def test_deleted_files_are_removed_and_a_surviving_duplicate_takes_over(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    one = "---\nid: local:shared\ntitle: Shared\nkind: guideline\n---\nFirst copy says aspirin 81 mg daily.\n"
+    two = "---\nid: local:shared\ntitle: Shared\nkind: guideline\n---\nSecond copy says clopidogrel 75 mg daily.\n"
+    (src / "a-first.md").write_text(one)
+    (src / "b-second.md").write_text(two)
+    (src / "c-other.md").write_text(GOOD)
+    eng, report = ingest(tmp_path / "home", src)
+    assert "First copy" in eng.store.text("local:shared")
+    assert any("duplicate id local:shared" in w for w in report.warnings)  # type: ignore[attr-defined]
+    (src / "a-first.md").unlink()
+    report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
+    assert any("a-first.md: no longer exists" in w for w in report.warnings)
+    assert "Second copy" in eng.store.text("local:shared")  # the survivor took over
+    (src / "c-other.md").unlink()
+    kept = Ingester(eng.store, eng.backend, replace(eng.settings.ingest, prune=False)).run([str(src)])
+    assert any("c-other.md: no longer exists; its 1 documents are kept" in w for w in kept.warnings)
+    assert eng.store.stats()["documents"] == 2
+    report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
+    assert eng.store.stats()["documents"] == 1 and report.removed_files
     eng.close()

@@ -65,6 +65,8 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     failed_files: list[str] = field(default_factory=list)
+    #: Files that vanished from an ingested folder and whose documents were removed.
+    removed_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def fmt(self, name: str) -> FormatCounts:
@@ -89,6 +91,7 @@ class IngestReport:
             "problems": self.problems,
             "warnings": self.warnings,
             "failed_files": self.failed_files,
+            "removed_files": self.removed_files,
         }
 
 
@@ -290,13 +293,49 @@ class Ingester:
                         report.problems.append(f"{_safe_key(f)}: {_why(exc)}")
                 if self.on_file_done:
                     self.on_file_done(f)
+            self._removed_files(paths, {_safe_key(f) for f in [*explicit, *walked]}, report)
         finally:
             self._after_commit(final=True)
         report.seconds = time.perf_counter() - t0
         return report
 
+    # -- files that disappeared ------------------------------------------------
+    def _removed_files(self, paths: Iterable[str | Path], present: set[str], report: IngestReport) -> None:
+        """Report (and with ``prune``, remove) files recorded under the folders given that no longer exist.
+
+        A document they held that another file also holds (skipped then as a
+        duplicate) is taken over by that file, read again now.
+        """
+        gone: list[str] = []
+        for raw in paths:
+            p = Path(raw).expanduser()
+            if p.is_dir():
+                gone += [f for f in self.store.files_under(_safe_key(p)) if f not in present and not Path(f).exists()]
+        removed: list[str] = []
+        for key in dict.fromkeys(gone):
+            docs = self.store.documents_from(key)
+            if not self.settings.prune:
+                report.warnings.append(f"{key}: no longer exists; its {len(docs)} documents are kept (--keep-removed)")
+                continue
+            with self.store.transaction():
+                for doc_id in docs:
+                    self.backend.remove(self.store.delete_document(doc_id))
+                self.store.forget_file(key)
+                if docs:
+                    self._bump()
+            self._after_commit()
+            removed += docs
+            report.removed_files.append(key)
+            report.warnings.append(f"{key}: no longer exists; its {len(docs)} documents were removed")
+        for holder in self.store.duplicate_holders(removed):
+            if Path(holder).exists():
+                for doc_id in removed:
+                    self._seen_ids.pop(doc_id, None)
+                report.warnings.append(f"{holder}: takes over documents of a removed file")
+                self.ingest_file(Path(holder), report, force=True)
+
     # -- one file ----------------------------------------------------------
-    def ingest_file(self, path: Path, report: IngestReport, *, explicit: bool = True) -> None:
+    def ingest_file(self, path: Path, report: IngestReport, *, explicit: bool = True, force: bool = False) -> None:
         key = _safe_key(path)
         try:
             size = path.stat().st_size
@@ -312,7 +351,8 @@ class Ingester:
             return
         sha = file_sha256(path)
         rec = self.store.file_record(key)
-        if rec is not None and rec.sha256 == sha and rec.status == "done" and rec.pipeline == PIPELINE_VERSION:
+        if (not force and rec is not None and rec.sha256 == sha and rec.status == "done"
+                and rec.pipeline == PIPELINE_VERSION):
             c = report.fmt(rec.format or "unknown")
             c.files += 1
             c.unchanged += rec.documents
@@ -379,6 +419,9 @@ class Ingester:
                 owner = self._seen_ids.get(doc.id)
                 if doc.id in kept or (owner is not None and owner != key):
                     c.skipped += 1
+                    if doc.id not in kept and owner is not None:
+                        with self.store.transaction():
+                            self.store.record_duplicate(doc.id, key)
                     where = "earlier in this file" if doc.id in kept else f"from {owner}"
                     report.warnings.append(f"{key}: duplicate id {doc.id}, already ingested {where}; kept the first")
                     continue
@@ -456,6 +499,7 @@ class Ingester:
                 # the same id is reported, never silently swapped in.
                 if prev_path != key and Path(prev_path).exists():
                     c.skipped += 1
+                    self.store.record_duplicate(doc.id, key)
                     report.warnings.append(
                         f"{key}: duplicate id {doc.id}, already ingested from {prev_path}; kept the first"
                     )

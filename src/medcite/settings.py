@@ -42,6 +42,9 @@ class IngestSettings:
     #: One document's text may be at most this many characters; a 200 MB single-line
     #: file is refused with a reason instead of becoming 355,000 passages of one document.
     max_document_chars: int = 32 * 1024**2
+    #: Files that vanished from an ingested folder: remove their documents (the store
+    #: mirrors the folder; articles keep their stored quotes) or keep them.
+    prune: bool = True
 
 
 @dataclass(frozen=True, slots=True)

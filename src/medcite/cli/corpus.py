@@ -95,13 +95,15 @@ def print_report(report: IngestReport, console: Console) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--wait", "wait_s", type=float, default=0.0,
               help="Wait this many seconds for another ingest/reindex of the same home (default: refuse at once).")
+@click.option("--keep-removed", is_flag=True,
+              help="Keep the documents of files that vanished from an ingested folder (default: remove them).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @home_option
 @domain_errors
 def ingest(
     paths: tuple[str, ...], demo: bool, max_file_size: int | None, max_expanded_size: int | None,
-    max_expansion_ratio: float | None, batch_size: int | None, fmt: str, wait_s: float, quiet: bool,
-    home: str | None,
+    max_expansion_ratio: float | None, batch_size: int | None, fmt: str, wait_s: float, keep_removed: bool,
+    quiet: bool, home: str | None,
 ) -> None:
     """Ingest files, folders or globs (PubMed XML, MEDLINE, JATS, PubMedQA, BioASQ,
     MedQuAD, NGC, MedlinePlus, Markdown/HTML/text/PDF guidelines) into the store.
@@ -119,6 +121,8 @@ def ingest(
         ing = replace(ing, max_expanded_size=max_expanded_size * 1024**2)
     if max_expansion_ratio is not None:
         ing = replace(ing, max_expansion_ratio=max_expansion_ratio)
+    if keep_removed:
+        ing = replace(ing, prune=False)
     settings = replace(settings, ingest=ing)
     targets = list(paths) + ([str(demo_path())] if demo else [])
     if not targets:

@@ -185,6 +185,31 @@ class Store(SQLiteFile):
             )
         return out
 
+    def files_under(self, folder: str) -> list[str]:
+        """Paths of recorded files inside ``folder`` (a resolved path)."""
+        prefix = folder.rstrip("/") + "/"
+        return [r[0] for r in self.conn.execute(
+            "SELECT path FROM files WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))]
+
+    def forget_file(self, path: str) -> None:
+        """Drop a file's record (its documents are deleted separately). Call inside :meth:`transaction`."""
+        self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
+        self.conn.execute("DELETE FROM duplicates WHERE path = ?", (path,))
+
+    def record_duplicate(self, doc_id: str, path: str) -> None:
+        """``path`` holds a copy of ``doc_id`` that another file already provides."""
+        self.conn.execute("INSERT OR IGNORE INTO duplicates(doc_id, path) VALUES (?, ?)", (doc_id, path))
+
+    def duplicate_holders(self, doc_ids: Sequence[str]) -> list[str]:
+        """Files that hold skipped copies of ``doc_ids`` (candidates to take over)."""
+        ids = list(dict.fromkeys(doc_ids))
+        out: list[str] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            out += [r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT path FROM duplicates WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk)]
+        return list(dict.fromkeys(out))
+
     def documents_from(self, source_path: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM documents WHERE source_path = ?", (source_path,))]
 

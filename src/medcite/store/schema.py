@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _V1 = """
 CREATE TABLE files (
@@ -118,7 +118,17 @@ CREATE INDEX lexicon_term ON lexicon(term);
 CREATE INDEX lexicon_doc ON lexicon(doc_id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+# v5: ids a file skipped because another file already held them, so that when the
+# holder disappears the surviving copy takes over on the next ingest.
+_V5 = """
+CREATE TABLE duplicates (
+    doc_id TEXT NOT NULL,
+    path   TEXT NOT NULL,
+    PRIMARY KEY (doc_id, path)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
