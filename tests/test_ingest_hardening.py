@@ -244,3 +244,23 @@ def test_deleted_files_are_removed_and_a_surviving_duplicate_takes_over(tmp_path
     report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
     assert eng.store.stats()["documents"] == 1 and report.removed_files
     eng.close()
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
+    import threading
+
+    from medcite.store.db import Store
+
+    store = Store(tmp_path / "s.sqlite")
+    store.conn.execute("SELECT 1")
+
+    def use() -> None:
+        (size,) = store.conn.execute("PRAGMA cache_size").fetchone()
+        assert size == -8192  # a worker's cache, not the writer's 64 MiB
+
+    for _ in range(30):  # threads come and go, as a server's workers do
+        t = threading.Thread(target=use)
+        t.start()
+        t.join()
+    assert store.open_connections() <= 2  # the creator's and at most the last worker's
+    store.close()

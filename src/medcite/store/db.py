@@ -82,7 +82,9 @@ class Store(SQLiteFile):
                 f"no medcite store at {path}; run `medcite ingest --demo` or "
                 "`medcite ingest PATH` first (or pass --home)"
             )
-        super().__init__(path, pragmas=("cache_size=-65536",))
+        # 64 MiB for the thread that opened the store (an ingest writes through it);
+        # 8 MiB for each other thread (a server's workers), which keep theirs while alive.
+        super().__init__(path, pragmas=("cache_size=-65536",), worker_cache_kib=8192)
         migrate(self.conn)
 
     # -- generation ------------------------------------------------------------
