@@ -7,6 +7,12 @@ errors per request kind. Stops by itself.
 
     python bench/bench_load.py                      # builds a home from ../shared/corpora
     python bench/bench_load.py --home ~/medcite --clients 20 --duration 60 --workers 2
+    python bench/bench_load.py --home ~/medcite --duration 600 --rss-every 10     # the soak (issue 9)
+
+Memory: the RSS of the server's process tree (all workers) is sampled every
+``--rss-every`` seconds, after warm-up, during the load and 20 s after it
+(idle); the table ends with the soak verdict, target: RSS after the soak
+within 1.5x of RSS after warm-up.
 
 Targets on a 2-core machine: no errors, reads p95 < 100 ms, asks p95 < 2 s.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import socket
@@ -23,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -146,6 +154,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--ask-share", type=float, default=0.3, help="share of requests that are asks")
     ap.add_argument("--new-share", type=float, default=0.05, help="share of asks that are new questions")
+    ap.add_argument("--rss-every", type=float, default=10.0, help="seconds between RSS samples of the server")
     args = ap.parse_args()
 
     tmp = None
@@ -180,10 +189,25 @@ def main() -> None:
         print(f"warm-up: {len(SEED_QUESTIONS)} questions stored in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         fresh = new_questions(home, 400)
         random.Random(0).shuffle(fresh)
+        rss_warm = tree_rss(proc.pid)
+        samples: list[tuple[float, float]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            t_start = time.perf_counter()
+            while not stop.wait(args.rss_every):
+                samples.append((time.perf_counter() - t_start, tree_rss(proc.pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         t0 = time.perf_counter()
         lat, errs = asyncio.run(run("127.0.0.1", port, args.clients, args.duration, SEED_QUESTIONS, fresh, slugs, args.ask_share,
                               args.new_share))
         wall = time.perf_counter() - t0
+        stop.set()
+        rss_end = tree_rss(proc.pid)
+        time.sleep(20)
+        rss_idle = tree_rss(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -200,6 +224,31 @@ def main() -> None:
         print(f"{k:<11} {len(xs):>9} {len(xs) / wall:>8.1f} {statistics.median(xs):>8.1f} {pct(xs, 95):>8.1f} "
               f"{pct(xs, 99):>8.1f} {errs[k]:>7}")
     print(f"{'all':<11} {total:>9} {total / wall:>8.1f}")
+    print("\n| server RSS (all workers) | MB |")
+    print("|---|---:|")
+    print(f"| after warm-up | {rss_warm:.0f} |")
+    for t, r in samples:
+        print(f"| at {t:.0f} s | {r:.0f} |")
+    print(f"| at the end of the load | {rss_end:.0f} |")
+    print(f"| idle 20 s later | {rss_idle:.0f} |")
+    ratio = rss_end / rss_warm if rss_warm else float("nan")
+    print(f"\nsoak: end/warm-up = {ratio:.2f} (target <= 1.5), errors = {sum(errs.values())} (target 0)")
+
+
+def tree_rss(pid: int) -> float:
+    """Resident memory (MB) of a process and all its children (uvicorn's workers)."""
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for q in procs:
+        with contextlib.suppress(psutil.Error):
+            total += q.memory_info().rss
+    return total / 1024**2
 
 
 if __name__ == "__main__":
