@@ -264,3 +264,15 @@ def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
         t.join()
     assert store.open_connections() <= 2  # the creator's and at most the last worker's
     store.close()
+
+
+def test_deeply_nested_html_keeps_its_content(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    deep = ("<html><head><title>Deep</title></head><body>" + "<div>" * 400
+            + "<p>Aspirin 81 mg daily is recommended after a heart attack.</p>" + "</div>" * 400 + "</body></html>")
+    (src / "deep.html").write_text(deep)
+    eng, report = ingest(tmp_path / "home", src)
+    (doc_id,) = [r[0] for r in eng.store.conn.execute("SELECT id FROM documents")]
+    assert "Aspirin 81 mg daily" in eng.store.text(doc_id), report.problems  # type: ignore[attr-defined]
+    eng.close()

@@ -212,6 +212,11 @@ def _add_table(table: etree._Element, out: list[Block]) -> None:
         out.append(Block("table", text))
 
 
+#: libxml2 drops what lies deeper than 255 elements unless told otherwise; deeper
+#: still, the block walker's recursion is refused at the file boundary with a reason.
+HTML_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def html_blocks(fragment: str) -> list[Block]:
     """Split an HTML fragment (escaped once or twice) into structural blocks.
 
@@ -232,7 +237,7 @@ def html_blocks(fragment: str) -> list[Block]:
         text = clean(html.unescape(value))
         return [Block("para", text)] if text else []
     try:
-        root = lxml.html.fragment_fromstring(value, create_parent="div")
+        root = lxml.html.fragment_fromstring(value, create_parent="div", parser=HTML_PARSER)
     except (etree.ParserError, ValueError):
         text = clean(re.sub(r"<[^>]*>", " ", value))
         return [Block("para", text)] if text else []

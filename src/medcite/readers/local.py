@@ -37,7 +37,13 @@ from lxml import etree
 
 from medcite.model import SOURCE_KINDS, Document, ReadError, SourceKind
 from medcite.readers.base import ReaderError, decode_text, read_bytes
-from medcite.readers.guideline_text import Block, html_blocks, recommendation_sections, root_start
+from medcite.readers.guideline_text import (
+    HTML_PARSER,
+    Block,
+    html_blocks,
+    recommendation_sections,
+    root_start,
+)
 from medcite.text import DocumentBuilder, clean
 
 TEXT_EXTS = {".md", ".markdown", ".txt", ".text"}
@@ -308,7 +314,7 @@ def _read_markdown(body: str) -> tuple[str | None, DocumentBuilder]:
 
 def _read_html(text: str) -> tuple[str | None, DocumentBuilder]:
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=HTML_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ReaderError(f"cannot parse HTML: {exc}") from exc
     for bad in list(root.iter("script", "style", "noscript", "nav", "header", "footer")):
