@@ -256,7 +256,8 @@ class Ingester:
         self._seen_ids: dict[str, str] = {}
 
     def run(self, paths: Iterable[str | Path], report: IngestReport | None = None) -> IngestReport:
-        limits = ReadLimits(self.settings.max_expanded_size, self.settings.max_expansion_ratio)
+        limits = ReadLimits(self.settings.max_expanded_size, self.settings.max_expansion_ratio,
+                            max_document_bytes=self.settings.max_document_chars)
         token = READ_LIMITS.set(limits)
         try:
             return self._run(paths, report)

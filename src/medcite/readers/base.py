@@ -95,6 +95,8 @@ class ReadLimits:
     max_ratio: float = 200.0
     #: Below this many expanded bytes the ratio is not checked (tiny files compress well).
     ratio_floor: int = 16 * 1024**2
+    #: A single-document file (Markdown, HTML, text) larger than this is refused before it is read.
+    max_document_bytes: int = 32 * 1024**2
 
 
 #: The limits of the ingest in progress; :class:`medcite.ingest.Ingester` sets them

@@ -36,7 +36,7 @@ import lxml.html
 from lxml import etree
 
 from medcite.model import SOURCE_KINDS, Document, ReadError, SourceKind
-from medcite.readers.base import ReaderError, decode_text, read_bytes
+from medcite.readers.base import READ_LIMITS, ReaderError, ReadLimits, decode_text, read_bytes, read_head
 from medcite.readers.guideline_text import (
     HTML_PARSER,
     Block,
@@ -96,6 +96,15 @@ class LocalReader:
             Encrypted/corrupt PDF, a PDF without a text layer, undecodable text,
             a bad sidecar or an empty document.
         """
+        limits = READ_LIMITS.get() or ReadLimits()
+        size = path.stat().st_size
+        if size > limits.max_document_bytes and not read_head(path, 5).startswith(b"%PDF-"):
+            # One document this large (a 200 MB single-line text) would become hundreds of
+            # thousands of passages of one "document": refused before it is read.
+            raise ReaderError(
+                f"{size / 1024**2:.0f} MB of text for one document, over the "
+                f"{limits.max_document_bytes / 1024**2:.0f} MB limit; split the file"
+            )
         data = read_bytes(path)
         meta = _sidecar(path)
         if data.startswith(b"%PDF-"):
