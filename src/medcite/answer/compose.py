@@ -77,8 +77,8 @@ def trim_connective(text: str, start: int) -> tuple[str, int]:
     ('NICE recommends duplex.', 23)
     >>> trim_connective("However, the valves fail.", 0)
     ('However, the valves fail.', 0)
-    >>> trim_connective("- Offer compression.", 5)
-    ('Offer compression.', 7)
+    >>> trim_connective("- Offer follow-up.", 5)
+    ('Offer follow-up.', 7)
     """
     m = re.match(r"^[-•*]\s+", text)
     if m:

@@ -29,7 +29,7 @@ MAX_SUBJECT_WORDS = 5
 def subject_name(subject_words: Sequence[str], names: Sequence[str]) -> str | None:
     """The shortest cited-document name (title or condition) containing a subject word.
 
-    >>> subject_name(["gout"], ["Gout", "Arthritis and gout in older adults"])
+    >>> subject_name(["gout"], ["Gout", "Gout and related conditions in adults"])
     'Gout'
     """
     want = {t for w in subject_words for t in tokenize(w)}

@@ -144,7 +144,8 @@ class FeatureExtractor:
         if key not in self._support:
             core = [c for c in qt.concepts(case=False) if not c[0].isdigit()]
             if not core or max(self._idf(c) for c in core) < self.vocab.settings.generic_idf:
-                # Case words the corpus does not know ("ex-34-weeker") are noise, not subject.
+                # Case words the corpus does not know (a patient's nickname for a drug, a
+                # hospital's shorthand) are noise, not subject.
                 core += [c for c in qt.concepts(case=True) if c not in core and not c[0].isdigit()
                          and any(self.vocab.df([t])[t] > 0 for t in c)]
             self._support[key] = core
@@ -152,7 +153,7 @@ class FeatureExtractor:
 
     def unknown(self, qt: QueryTerms) -> int:
         """Words of the sub-question or its subject that the corpus has never seen, even spelled
-        otherwise or expanded (a case's stray word, "ex-34-weeker", does not count)."""
+        otherwise or expanded (a stray word of the case does not count)."""
         return sum(1 for c in qt.concepts(case=False) if not any(self.vocab.df([t])[t] > 0 for t in c))
 
     def sentence_score(self, cand: Candidate) -> float:

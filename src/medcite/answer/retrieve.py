@@ -45,7 +45,7 @@ class QueryTerms:
     def concepts(self, *, case: bool = True) -> list[tuple[str, ...]]:
         """Each question term with the index terms that stand for it (itself first).
 
-        Joined compounds ("stoolday" of "stools/day") are not concepts of their
+        Joined compounds ("mgday" of "mg/day") are not concepts of their
         own: their parts are.
         """
         terms = (*self.shared, *self.own, *(self.case if case else ()))

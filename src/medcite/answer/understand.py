@@ -2,7 +2,7 @@
 
 A message is cut into sentences; declarative ones are the case (a vignette's
 age, sex, pregnancy, comorbidities, lab values) and question-like ones are
-cut again at coordinated questions ("Should she start aspirin, and from
+cut again at coordinated questions ("Should she start the drug, and from
 when?") into :class:`SubQuestion` s. Each sub-question gets its question
 types (threshold, dose, timing, test, treatment, cause, ...) from general
 English question words, and its own content words; words shared by the case
@@ -34,12 +34,12 @@ INTENT_PATTERNS: dict[str, str] = {
     "test": r"\b(diagnos\w*|dx|tests?|testing|tested|screen\w*|imaging|scans?|work-?up|biops\w*|confirm|detect\w*|"
             r"ultrasound|mri|ct|x-?ray|cxr|labs?|exam\w*|how do (?:they|you|i) (?:test|check|know))\b",
     "treatment": r"\b(treat\w*|tx|therap\w*|manag\w*|first[- ]line|drugs?|medications?|medicines?|get rid|cure\w*|"
-                 r"options?|prophylaxis|antibiotics?|start|add|give|use|used|surgery|operate|fuse|indicated|"
-                 r"what can i do|help|helps|prevent\w*|chemo|analgesia)\b",
+                 r"options?|prophylaxis|start|add|give|use|used|surgery|indicated|"
+                 r"what can i do|help|helps|prevent\w*)\b",
     "cause": r"\b(causes?|caused|why|brings? on|risk factors?|inherit\w*|genes?|genetic|passed down|catch|"
              r"how do (?:you|i|people) get|who gets|at risk)\b",
     "symptoms": r"\b(symptoms?|signs?|symtoms|feel|look like)\b",
-    "prognosis": r"\b(outlook|prognosis|survival|life expectancy|how common|how rare|how many (?:people|babies)|"
+    "prognosis": r"\b(outlook|prognosis|survival|life expectancy|how common|how rare|how many \w+ (?:get|have|are affected)|"
                  r"incidence|prevalence|recur\w*)\b",
     "definition": r"^\s*(?:what(?:'s| is| are| r)|define|meaning of|is (?:it|that|this) (?:cancer|serious))\b",
     "safety": r"\b(safe|safety|side effects?|harm\w*|risks?|interact\w*|contraindicat\w*)\b",
@@ -97,7 +97,7 @@ POPULATIONS: dict[str, tuple[str, str]] = {
               r"pediatric|teen\w*|adolescen\w*|month-old|boy|girl|nephew|niece)\b", "child children pediatric infant"),
     "older adult": (r"\b(elderly|older|geriatric|nursing home|grandma|grandmother|grandpa|grandfather)\b",
                     "older elderly aged"),
-    "renal impairment": (r"\b(ckd|egfr|dialysis|renal (?:impairment|failure|insufficiency)|kidney disease)\b",
+    "renal impairment": (r"\b(egfr|renal (?:impairment|failure|insufficiency)|kidney (?:disease|function))\b",
                          "renal kidney impairment"),
     "breastfeeding": (r"\b(breast-?feed\w*|lactat\w*|nursing mother)\b", "breastfeeding lactation"),
 }
@@ -184,8 +184,8 @@ def _is_question(sentence: str) -> bool:
 def split_message(text: str) -> tuple[list[str], list[str]]:
     """``(case sentences, question pieces)`` of a message.
 
-    >>> split_message("62M, liver transplant. How often repeat BMD? Should she start aspirin, and from when?")
-    (['62M, liver transplant.'], ['How often repeat BMD', 'Should she start aspirin', 'from when'])
+    >>> split_message("50F, new diagnosis. How often repeat the test? Should she start the drug, and from when?")
+    (['50F, new diagnosis.'], ['How often repeat the test', 'Should she start the drug', 'from when'])
     """
     sentences = [s.strip() for s in _SENT.split(text.strip()) if s and s.strip()]
     asks = [s for s in sentences if _is_question(s)]

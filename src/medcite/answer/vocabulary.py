@@ -112,7 +112,7 @@ class Vocabulary:
         own = self.df(stem)[stem[0]]
         floor = max(1, round(self.settings.spelling_min_share * self._n))
         if own >= floor:
-            return []  # a word the corpus uses ("watery") is not a misspelling of a commoner one
+            return []  # a word the corpus uses, however rarely, is not a misspelling of a commoner one
         cands: dict[str, str] = {}
         for e in _edits1(w):
             toks = tokenize(e)

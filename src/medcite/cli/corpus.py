@@ -90,7 +90,7 @@ def print_report(report: IngestReport, console: Console) -> None:
 @click.option("--max-expanded-size", type=int, default=None,
               help="Refuse compressed files that expand beyond this many MiB (default 1024).")
 @click.option("--max-expansion-ratio", type=float, default=None,
-              help="Refuse compressed files that expand more than this many times (default 200).")
+              help="Refuse compressed files that expand more than this many times (default 50).")
 @click.option("--batch-size", type=int, default=None, help="Documents per transaction (default 1000).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--wait", "wait_s", type=float, default=0.0,

@@ -92,7 +92,7 @@ class ReadLimits:
     """How far a compressed file may expand (bytes, and times its compressed size)."""
 
     max_expanded: int = 1024**3
-    max_ratio: float = 200.0
+    max_ratio: float = 50.0
     #: Below this many expanded bytes the ratio is not checked (tiny files compress well).
     ratio_floor: int = 16 * 1024**2
     #: A single-document file (Markdown, HTML, text) larger than this is refused before it is read.
