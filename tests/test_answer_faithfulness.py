@@ -207,7 +207,7 @@ def test_cli_ask_json_and_markdown(venous: Engine) -> None:
     assert md.exit_code == 0, md.output
     assert md.output.startswith("# what about in pregnancy?")
     assert "## References" in md.output
-    bad = runner.invoke(cli, ["ask", "x?", "--home", home, "--thread", "nosuchthread"])
+    bad = runner.invoke(cli, ["ask", "what causes it?", "--home", home, "--thread", "nosuchthread"])
     assert bad.exit_code != 0 and "no conversation thread" in bad.output
 
 
