@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from medcite.answer.levels import design_rank, guideline_level, study_design
-from medcite.answer.rank import _CUES
+from medcite.answer.rank import ANSWER_CUES
 from medcite.answer.select import Evidence, EvidenceItem
 from medcite.model import Article, ArticleSection, Facet, Quote, Reference, SourceKind, Statement
 
@@ -93,10 +93,10 @@ def trim_connective(text: str, start: int) -> tuple[str, int]:
 def facet_of(text: str, intents: Sequence[str]) -> Facet:
     """The facet a sentence speaks to: the first asked question type it carries, else the first it carries."""
     for i in intents:
-        if i in _CUES and _CUES[i].search(text):
+        if i in ANSWER_CUES and ANSWER_CUES[i].search(text):
             return INTENT_FACET[i]
     for i in ("test", "treatment", "cause", "symptoms", "prognosis", "definition"):
-        if _CUES[i].search(text):
+        if ANSWER_CUES[i].search(text):
             return INTENT_FACET[i]
     return "other"
 

@@ -42,7 +42,9 @@ _NUM_UNIT = re.compile(
 _TIME = re.compile(r"\b(\d+|one|two|three|four|six|twelve)\s*(?:to\s*\d+\s*)?(hours?|h|minutes?|min|days?|weeks?|"
                    r"months?|years?)\b|\b(daily|weekly|monthly|annually|yearly|every|within|before|after|until|"
                    r"at least|immediately)\b", re.I)
-_CUES: dict[str, re.Pattern[str]] = {
+#: What a sentence carries when it answers a question type (a number for a threshold, a time
+#: for "how long", ...): general English and units, shared with the composer's facets.
+ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "threshold": _NUM_UNIT,
     "dose": re.compile(r"\b\d[\d.,]*\s*(?:mg|g|mcg|µg|ml|mL|units?|IU|mg/kg|mg/m2)\b|\bdos(?:e|es|ing|age)\b", re.I),
     "timing": _TIME,
@@ -176,8 +178,8 @@ class FeatureExtractor:
         ranked = sorted(concepts, key=lambda c: -self._idf(c))
         rarest = ranked[0] if ranked else ()
         unmatched_rare = sum(1 for c in ranked[:3] if self.vocab.df([c[0]])[c[0]] == 0 and not any(t in ct for t in c))
-        intents = [i for i in sub.intents if i in _CUES]
-        cue = sum(1 for i in intents if _CUES[i].search(s.text)) / len(intents) if intents else 0.0
+        intents = [i for i in sub.intents if i in ANSWER_CUES]
+        cue = sum(1 for i in intents if ANSWER_CUES[i].search(s.text)) / len(intents) if intents else 0.0
         heading = f"{s.heading} {s.label or ''}"
         heading_intent = float(any(_HEADING[i].search(heading) for i in sub.intents if i in _HEADING))
         words = len(s.text.split())
