@@ -178,9 +178,11 @@ def select(
     for pool in pools.values():
         # A lead must answer on its own: its own words cover most of what is asked
         # (a passage's best sentence is not always the one that states the answer).
-        leadable = ([s for s in pool if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
+        # A heading or list label ("Lower extremity edema in the absence of …") states nothing.
+        statements = [s for s in pool if not s.features.get("fragment", 0.0)] or pool
+        leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
                      and s.features["cov_sentence"] >= settings.lead_min_coverage]
-                    or [s for s in pool if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or pool)
+                    or [s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or statements)
         best_p = leadable[0].p if leadable else 0.0
         for kind in order:
             cand = [s for s in leadable if s.cand.sentence.source_kind == kind and s.p >= PREFERRED_SHARE * best_p]
@@ -191,7 +193,7 @@ def select(
     lead_kind = {c.sub: c.source_kind for c in chosen}
     for i, pool in pools.items():
         kinds = [lead_kind[i]] if i in lead_kind else list(order)
-        same = [s for s in pool if s.cand.sentence.source_kind in kinds]
+        same = [s for s in pool if s.cand.sentence.source_kind in kinds and not s.features.get("fragment", 0.0)]
         for limit in (KEY_POINT_MAX_WORDS, LEAD_MAX_WORDS):
             if any(_words(s.cand.sentence.text) <= limit and take(s, "key-point") for s in same):
                 break

@@ -82,6 +82,7 @@ _PEOPLE = set(
     meaning mean means definition define defined explain explanation info information question questions
     regarding anything something""".split()
 )
+_ASKING = re.compile(r"\bhow (?:often|long|soon|much|many|far|fast|quickly|high|low)\b|\bat what\b|\bfrom when\b", re.I)
 _MEASURE = re.compile(r"^(?:\d+[a-z]{0,2}|g\d+p\d+|\d+[/-]\d+[a-z]*)$")
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|him|her|his)\b", re.I)
 _CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|but|so|then|ok so)\b", re.I)
@@ -152,6 +153,8 @@ def content_words(text: str) -> list[str]:
     ['diff']
     """
     out: list[str] = []
+    # The words of a question-type phrase ask, they do not name ("how often", "how long").
+    text = _ASKING.sub(" ", text)
     for w in re.findall(r"[A-Za-z][A-Za-z0-9'/-]*|\d+[A-Za-z]+[A-Za-z0-9]*", text):
         lw = w.lower().strip("'-/")
         if lw.endswith("'s"):
