@@ -242,6 +242,8 @@ class Reference:
     developer: str | None = None
     journal: str | None = None
     evidence_level: str | None = None
+    #: The version (text hash) of the source the quotes were drawn from; None in articles written before v6.
+    source_version: str | None = None
 
 
 @dataclass(slots=True)

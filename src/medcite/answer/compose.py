@@ -123,7 +123,7 @@ class ExtractiveSynthesizer:
                 refs.append(Reference(
                     n=len(refs) + 1, doc_id=d.doc_id, title=d.title, source_kind=d.source_kind, year=d.year,
                     url=d.url, pmid=d.pmid, doi=d.doi, authors=list(d.authors), developer=d.developer,
-                    journal=d.journal, evidence_level=level,
+                    journal=d.journal, evidence_level=level, source_version=d.version or None,
                 ))
         return refs, num
 

@@ -55,6 +55,8 @@ class DocMeta:
     publication_types: tuple[str, ...] = ()
     mesh_terms: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
+    #: The version of the document's text (:func:`medcite.store.schema.text_hash`), recorded with quotes.
+    version: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,12 @@ class FeatureExtractor:
     def _coverage(self, concepts: Sequence[tuple[str, ...]], toks: frozenset[str]) -> float:
         total = sum(self._idf(c) for c in concepts)
         if total <= 0:
-            return 0.0
+            # Every concept is in half the passages or more, so idf cannot tell them apart:
+            # the case of a library of one or two documents (on the shared corpus no question
+            # word is that common). Each concept then counts the same, rather than none.
+            if not concepts:
+                return 0.0
+            return sum(1 for c in concepts if any(t in toks for t in c)) / len(concepts)
         return sum(self._idf(c) for c in concepts if any(t in toks for t in c)) / total
 
     def support_concepts(self, qt: QueryTerms) -> list[tuple[str, ...]]:

@@ -21,7 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from medcite.articles.content import EditError, apply_edit, content_hash
 from medcite.articles.schema import migrate
@@ -276,6 +276,13 @@ class ArticleDB(SQLiteFile):
             (article_id, version, audience),
         ).fetchone()
         return _variant(row) if row else None
+
+    def content_of(self, slug: str, version: int, audience: str) -> dict[str, Any] | None:
+        """The article JSON of one listed edition (for per-row checks in lists such as the review queue)."""
+        row = self.conn.execute(
+            "SELECT v.content FROM variants v JOIN articles a ON a.id = v.article_id "
+            "WHERE a.slug = ? AND v.version = ? AND v.audience = ?", (slug, version, audience)).fetchone()
+        return cast(dict[str, Any], json.loads(row[0])) if row else None
 
     def variant_by_id(self, variant_id: int) -> VariantRow:
         row = self.conn.execute(f"SELECT {_VAR_COLS} FROM variants WHERE id = ?", (variant_id,)).fetchone()

@@ -20,7 +20,7 @@ from medcite.lexicon.mine import lexicon_entries
 from medcite.model import Document, FieldName, Passage, Section, Sentence, SourceKind
 from medcite.segment import passages_of, sentences_of
 from medcite.sqlite import SQLiteFile
-from medcite.store.schema import migrate
+from medcite.store.schema import migrate, text_hash
 
 UpsertResult = Literal["ingested", "updated", "unchanged", "duplicate"]
 
@@ -143,13 +143,13 @@ class Store(SQLiteFile):
         conn.execute(
             "INSERT INTO documents(id, source_kind, title, authors, developer, journal, date, year, url, "
             "pmid, doi, publication_types, mesh_terms, cuis, rating_scheme, source_format, source_path, "
-            "content_hash, text, extra, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "content_hash, text, text_hash, extra, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 doc.id, doc.source_kind, doc.title, json.dumps(doc.authors, ensure_ascii=False),
                 doc.developer, doc.journal, doc.date, doc.year, doc.url, doc.pmid, doc.doi,
                 json.dumps(doc.publication_types, ensure_ascii=False),
                 json.dumps(doc.mesh_terms, ensure_ascii=False), json.dumps(doc.cuis),
-                doc.rating_scheme, doc.source_format, source_path, content_hash, doc.text,
+                doc.rating_scheme, doc.source_format, source_path, content_hash, doc.text, text_hash(doc.text),
                 json.dumps(doc.extra, ensure_ascii=False, default=str), now,
             ),
         )
@@ -317,6 +317,30 @@ class Store(SQLiteFile):
             "files": files,
         }
 
+    def text_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """``{doc_id: text_hash}`` for those of ``doc_ids`` that are stored."""
+        out: dict[str, str] = {}
+        ids = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows = self.conn.execute(
+                f"SELECT id, text_hash FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({str(r[0]): str(r[1]) for r in rows})
+        return out
+
+    def spans(self, wanted: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int], str]:
+        """The current text at ``(doc_id, start, end)`` for each span whose document still exists."""
+        out: dict[tuple[str, int, int], str] = {}
+        for doc_id, start, end in dict.fromkeys(wanted):
+            if not 0 <= start < end:
+                continue
+            # substr counts characters, as Python offsets do; it is 1-based.
+            row = self.conn.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
+                                    (start + 1, end - start, doc_id)).fetchone()
+            if row is not None:
+                out[(doc_id, start, end)] = str(row[0])
+        return out
+
     def document_meta(self, doc_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
         """Metadata rows (no text) for several documents at once."""
         out: dict[str, sqlite3.Row] = {}
@@ -326,7 +350,7 @@ class Store(SQLiteFile):
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
                 "SELECT id, source_kind, title, authors, developer, journal, date, year, url, pmid, doi, "
-                f"publication_types, mesh_terms, cuis, extra FROM documents WHERE id IN ({marks})",
+                f"publication_types, mesh_terms, cuis, extra, text_hash FROM documents WHERE id IN ({marks})",
                 chunk,
             ):
                 out[r["id"]] = r

@@ -71,7 +71,7 @@ class StoreRepository:
                 year=r["year"], url=r["url"], pmid=r["pmid"], doi=r["doi"], authors=tuple(_json_list(r["authors"])),
                 developer=r["developer"], journal=r["journal"],
                 publication_types=tuple(_json_list(r["publication_types"])), mesh_terms=tuple(_json_list(r["mesh_terms"])),
-                conditions=tuple(_conditions(extra)),
+                conditions=tuple(_conditions(extra)), version=str(r["text_hash"] or ""),
             )
         return out
 

@@ -8,9 +8,10 @@ version; :data:`MIGRATIONS` lists the SQL that brings a store from version
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _V1 = """
 CREATE TABLE files (
@@ -128,7 +129,26 @@ CREATE TABLE duplicates (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+# v6: a hash of each document's text alone (not its metadata, not the pipeline
+# version), so an article can tell whether the text it quoted has changed since.
+_V6 = """
+ALTER TABLE documents ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
+UPDATE documents SET text_hash = medcite_text_hash(text);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+
+
+def text_hash(text: str) -> str:
+    """The version of a document's text that articles record with their quotes.
+
+    The first 16 hex digits of its SHA-256: 64 bits make an accidental clash
+    between two versions of one document negligible, and keep article JSON short.
+
+    >>> text_hash("abc")
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -145,6 +165,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"store schema version {version} is newer than this medcite understands "
             f"({SCHEMA_VERSION}); upgrade medcite"
         )
+    conn.create_function("medcite_text_hash", 1, text_hash, deterministic=True)
     for v in range(version, SCHEMA_VERSION):
         # One transaction per migration: a crash leaves the old version intact.
         conn.executescript("BEGIN;" + MIGRATIONS[v] + f"\nPRAGMA user_version = {v + 1};\nCOMMIT;")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field
 
 from medcite.answer import question_problem
 from medcite.articles.content import diff_articles
 from medcite.articles.db import ArticleRow
 from medcite.articles.service import AUDIENCE_CHOICES, to_audience
+from medcite.articles.sources import check_sources
 from medcite.articles.workflow import parse_status
 from medcite.model import Audience, SourceKind
 from medcite.web.deps import (
@@ -23,7 +24,7 @@ from medcite.web.deps import (
     require_api_reviewer,
     state,
 )
-from medcite.web.errors import ApiError
+from medcite.web.errors import SQL_INT_MAX, ApiError
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -86,7 +87,10 @@ def _variant_or_generate(request: Request, art: ArticleRow, audience: Audience, 
             raise ApiError(404, f"version {version} of {art.slug!r} has no {audience} variant")
         charge_ask(request)
         var = generating(lambda: st.service.variant(art, audience, actor=actor)).variant
-    return article_payload(art, var, _parent_slug(request, art))
+    # Citation integrity: whether each cited source still reads as quoted (see articles.sources).
+    sources = [{**asdict(x), "message": x.message} for x in check_sources(var.content, st.engine.store)]
+    return {**article_payload(art, var, _parent_slug(request, art)), "sources": sources,
+            "sources_changed": any(x["status"] != "current" for x in sources)}
 
 
 @router.post("/ask", summary="Ask a question; returns the stored or newly generated article")
@@ -115,7 +119,7 @@ def list_articles(
     q: Annotated[str | None, Query(max_length=200)] = None,
     audience: Annotated[Literal["clinician", "patient"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=SQL_INT_MAX)] = 0,
 ) -> dict[str, Any]:
     rows = state(request).db.list_articles(status=status, q=q, audience=audience, limit=limit, offset=offset)
     return {"articles": [{**asdict(r), "url": f"/articles/{r.slug}"} for r in rows], "count": len(rows)}
@@ -148,7 +152,7 @@ def versions(slug: str, request: Request) -> dict[str, Any]:
 
 @router.get("/articles/{slug}/versions/{n}", summary="One version of an article")
 def get_version(
-    slug: str, n: int, request: Request, audience: Annotated[AudienceIn | None, Query()] = None,
+    slug: str, n: Annotated[int, Path(ge=1, le=SQL_INT_MAX)], request: Request, audience: Annotated[AudienceIn | None, Query()] = None,
 ) -> dict[str, Any]:
     art = state(request).db.get(slug)
     if n < 1 or n > state(request).db.latest_version(art.id):
@@ -223,7 +227,7 @@ def edit(slug: str, body: EditIn, request: Request) -> dict[str, Any]:
 
 @router.get("/articles/{slug}/diff", summary="Statement-level diff between two versions (reviewers)")
 def diff(
-    slug: str, request: Request, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)],
+    slug: str, request: Request, a: Annotated[int, Query(ge=1, le=SQL_INT_MAX)], b: Annotated[int, Query(ge=1, le=SQL_INT_MAX)],
     audience: Literal["clinician", "patient"] | None = None,
 ) -> dict[str, Any]:
     require_api_reviewer(request)

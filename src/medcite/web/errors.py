@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+#: The largest integer SQLite stores: integer parameters above it are refused with 422, not a 500 from the driver.
+SQL_INT_MAX = 2**63 - 1
+
 CODES: dict[int, str] = {
     400: "bad_request",
     401: "unauthorized",

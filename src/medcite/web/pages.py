@@ -18,10 +18,20 @@ from medcite.articles.accounts import User
 from medcite.articles.content import diff_articles, iter_statements
 from medcite.articles.db import ArticleRow, VariantRow
 from medcite.articles.service import AUDIENCE_CHOICES, CHOICE_LABELS, to_audience
+from medcite.articles.sources import check_sources, stale
 from medcite.articles.workflow import STATUS_LABELS, STATUSES, TRANSITIONS, parse_status, step_states
-from medcite.model import Audience
-from medcite.render.html import SOURCE_KIND_LABELS, doi_url, pubmed_url, render_body, safe_url
+from medcite.model import Audience, Quote
+from medcite.render.html import (
+    SOURCE_KIND_LABELS,
+    default_document_url,
+    doi_url,
+    pubmed_url,
+    quote_digest,
+    render_body,
+    safe_url,
+)
 from medcite.render.json import article_from_dict
+from medcite.store.db import DocumentNotFound, Store
 from medcite.web.deps import (
     AUDIENCE_COOKIE,
     CSRF_COOKIE,
@@ -33,7 +43,7 @@ from medcite.web.deps import (
     session_user,
     state,
 )
-from medcite.web.errors import ApiError
+from medcite.web.errors import SQL_INT_MAX, ApiError
 from medcite.web.markdown import render_markdown
 from medcite.web.security import csrf_ok, csrf_token, new_csrf_cookie
 
@@ -154,7 +164,7 @@ def _variant_for_page(request: Request, art: ArticleRow, audience: Audience, ver
 
 @router.get("/articles/{slug}", response_class=HTMLResponse)
 def article_page(request: Request, slug: str,
-                 version: Annotated[int | None, Query(ge=1)] = None,
+                 version: Annotated[int | None, Query(ge=1, le=SQL_INT_MAX)] = None,
                  audience: Annotated[str | None, Query()] = None) -> Response:
     st = state(request)
     art = st.db.get(slug)
@@ -168,6 +178,7 @@ def article_page(request: Request, slug: str,
     user = session_user(request)
     return page(request, "article.html", {
         "art": art, "var": var, "article": article, "body": render_body(article),
+        "stale_sources": stale(check_sources(var.content, st.engine.store)),
         "steps": step_states(var.status), "status_label": STATUS_LABELS[var.status],
         "approved": var.status == "approved", "latest": latest, "is_latest": var.version == latest,
         "parent": st.db.get_by_id(art.parent_id) if art.parent_id else None,
@@ -223,20 +234,52 @@ def editorial_policy(request: Request) -> Response:
 
 
 @router.get("/documents/{doc_id:path}", response_class=HTMLResponse)
-def document_page(request: Request, doc_id: str, start: Annotated[int | None, Query(ge=0)] = None,
-                  end: Annotated[int | None, Query(ge=0)] = None) -> Response:
-    d = state(request).engine.store.get_document(doc_id)
+def document_page(request: Request, doc_id: str, start: Annotated[int | None, Query(ge=0, le=SQL_INT_MAX)] = None,
+                  end: Annotated[int | None, Query(ge=0, le=SQL_INT_MAX)] = None,
+                  quote: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    store = state(request).engine.store
+    try:
+        d = store.get_document(doc_id)
+    except DocumentNotFound as exc:
+        raise ApiError(404, f"{doc_id} is not in the library (it was removed, or its source file renamed); "
+                            "articles that cite it keep the text they quoted") from exc
     text = d.text
-    if start is not None and end is not None and not (start < end <= len(text)):
-        raise ApiError(422, f"start/end must satisfy 0 <= start < end <= {len(text)}")
-    pieces = (text[:start], text[start:end], text[end:]) if start is not None and end is not None else (text, "", "")
+    span, note = _highlight(store, doc_id, text, start, end, quote)
+    pieces = (text[:span[0]], text[span[0]:span[1]], text[span[1]:]) if span else (text, "", "")
     byline = d.developer or (", ".join(d.authors[:6]) + (" et al." if len(d.authors) > 6 else ""))
     links = [(label, url) for label, url in (("PubMed", pubmed_url(d.pmid)), ("DOI", doi_url(d.doi)),
                                              ("Original", safe_url(d.url))) if url]
     return page(request, "document.html", {
         "doc": d, "before": pieces[0], "quote": pieces[1], "after": pieces[2], "byline": byline,
-        "kind": SOURCE_KIND_LABELS.get(d.source_kind, d.source_kind), "links": links,
+        "kind": SOURCE_KIND_LABELS.get(d.source_kind, d.source_kind), "links": links, "note": note,
     })
+
+
+def _highlight(store: Store, doc_id: str, text: str, start: int | None, end: int | None,
+               digest: str | None) -> tuple[tuple[int, int] | None, str]:
+    """Where to highlight a cited quote, and what to tell the reader when the source changed since.
+
+    Without ``digest`` (links made before citation checks) the offsets are
+    trusted as before. With it, the offsets are used only when they still hold
+    the quoted text; otherwise the quoted sentence is looked for elsewhere in
+    the source (text inserted above it moves it), and failing that the page
+    says the quote is gone instead of highlighting whatever is there now.
+    """
+    if start is None or end is None:
+        return None, ""
+    in_range = start < end <= len(text)
+    if digest is None:
+        if not in_range:
+            raise ApiError(422, f"start/end must satisfy 0 <= start < end <= {len(text)}")
+        return (start, end), ""
+    if in_range and quote_digest(text[start:end]) == digest:
+        return (start, end), ""
+    for s in store.sentences(doc_id):
+        if quote_digest(text[s.start:s.end]) == digest:
+            return (s.start, s.end), ("This source changed after the article quoted it; "
+                                      "the quoted sentence is highlighted where it is now.")
+    return None, ("This source changed after the article quoted it, and the quoted text is no longer in it. "
+                  "The article keeps the quote it was written from; regenerating the article re-draws its evidence.")
 
 
 # -- review --------------------------------------------------------------------
@@ -249,8 +292,11 @@ def review_queue(request: Request, status: Annotated[str, Query()] = "submitted"
         st_ = parse_status(status)
     except ValueError as exc:
         raise ApiError(422, str(exc)) from exc
-    rows = state(request).db.list_articles(status=st_, limit=200)
-    return page(request, "queue.html", {"rows": rows, "status": st_, "statuses": STATUSES, "labels": STATUS_LABELS})
+    st = state(request)
+    rows = st.db.list_articles(status=st_, limit=200)
+    changed = {(r.slug, r.audience): len(stale(check_sources(st.db.content_of(r.slug, r.version, r.audience) or {},
+                                                            st.engine.store))) for r in rows}
+    return page(request, "queue.html", {"rows": rows, "changed": changed, "status": st_, "statuses": STATUSES, "labels": STATUS_LABELS})
 
 
 @router.get("/articles/{slug}/review", response_class=HTMLResponse)
@@ -263,14 +309,23 @@ def review_page(request: Request, slug: str, audience: Annotated[str | None, Que
     var = _variant_for_page(request, art, to_audience(audience, art.audience), None)  # type: ignore[arg-type]
     rows = [{"section": p, "statement": j, "trail": " › ".join(t), "text": s["text"],
              "citations": s.get("citations", []), "edited": s.get("edited", False),
-             "quotes": s.get("evidence", [])}
+             "quotes": [{**q, "href": _quote_href(q)} for q in s.get("evidence", [])]}
             for p, j, t, s in iter_statements(var.content)]
     return page(request, "review.html", {
-        "art": art, "var": var, "rows": rows, "comments": st.db.comments(var.id), "edits": st.db.edits(var.id),
+        "art": art, "var": var, "rows": rows, "stale_sources": stale(check_sources(var.content, st.engine.store)), "comments": st.db.comments(var.id), "edits": st.db.edits(var.id),
         "audit": st.db.audit_log(obj_prefix=f"article:{art.slug}", limit=50),
         "actions": sorted(TRANSITIONS.get(var.status, ())), "labels": STATUS_LABELS,
         "versions": sorted({v.version for v in st.db.versions(art.id)}),
     })
+
+
+def _quote_href(q: dict[str, Any]) -> str:
+    """The source link of a stored quote, built as the article page builds it (ids URL-encoded)."""
+    try:
+        return default_document_url(Quote(ref=int(q["ref"]), doc_id=str(q["doc_id"]), quote=str(q["quote"]),
+                                          start=int(q["start"]), end=int(q["end"])))
+    except (KeyError, TypeError, ValueError):
+        return "#"
 
 
 def _back(slug: str, audience: str) -> str:
@@ -316,7 +371,7 @@ def comment_form(request: Request, slug: str, csrf: Csrf, body: Annotated[str, F
 
 @router.post("/articles/{slug}/edit")
 def edit_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, Form(max_length=20)],
-              statement: Annotated[int, Form(ge=0)], text: Annotated[str, Form(max_length=4000)],
+              statement: Annotated[int, Form(ge=0, le=SQL_INT_MAX)], text: Annotated[str, Form(max_length=4000)],
               audience: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     user = require_reviewer(request)
@@ -339,7 +394,7 @@ def regenerate(request: Request, slug: str, csrf: Csrf, audience: Annotated[str,
 
 
 @router.get("/articles/{slug}/diff", response_class=HTMLResponse)
-def diff_page(request: Request, slug: str, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)],
+def diff_page(request: Request, slug: str, a: Annotated[int, Query(ge=1, le=SQL_INT_MAX)], b: Annotated[int, Query(ge=1, le=SQL_INT_MAX)],
               audience: Annotated[str | None, Query()] = None) -> Response:
     require_reviewer(request)
     st = state(request)
