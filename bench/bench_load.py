@@ -42,6 +42,9 @@ from pathlib import Path
 import httpx
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+#: The asker all bench clients share (see Conn.request).
+OWNER = "mc_owner=bench-load-client"
+
 SEED_QUESTIONS = [
     "What is the meaning of venous insufficiency (venous reflux) in the lower extremities?",
     "How are venous leg ulcers managed?",
@@ -96,7 +99,10 @@ class Conn:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+        # One owner cookie for every client: questions are private to their asker, and the
+        # "stored" asks must find the articles the warm-up stored.
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
+                f"Cookie: {OWNER}\r\n")
         if body:
             head += "Content-Type: application/json\r\n"
         self.writer.write(head.encode() + b"\r\n" + body)
@@ -189,7 +195,8 @@ def main() -> None:
         slugs = []
         t0 = time.perf_counter()
         for q in SEED_QUESTIONS:
-            r = httpx.post(base + "/api/v1/ask", json={"question": q, "audience": "clinician"}, timeout=60)
+            r = httpx.post(base + "/api/v1/ask", json={"question": q, "audience": "clinician"}, timeout=60,
+                           headers={"Cookie": OWNER})
             r.raise_for_status()
             slugs.append(r.json()["slug"])
         print(f"warm-up: {len(SEED_QUESTIONS)} questions stored in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

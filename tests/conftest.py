@@ -51,3 +51,32 @@ def build_web_home(home: Path) -> Path:
 def web_home_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """Build a fresh web test home per calling module."""
     return lambda name: build_web_home(tmp_path_factory.mktemp(name))
+
+
+#: A guideline written for the tests (no shared corpora needed): a threshold with its unit, an advice
+#: against, and a drug dose, so that citations, edits and privacy can be tested on real ingest and ask.
+FROSTBITE = Path(__file__).parent / "fixtures" / "frostbite.md"
+
+
+@pytest.fixture()
+def frostbite_home(tmp_path: Path) -> Callable[..., Path]:
+    """``make(*users)``: a home with the frostbite guideline ingested from ``home/src`` and the given
+    ``(name, role)`` users (password ``<name>-password``)."""
+    from medcite.articles import Accounts, ArticleDB
+    from medcite.cli.corpus import run_ingest
+    from medcite.engine import Engine
+    from medcite.settings import Settings
+
+    def make(*users: tuple[str, str]) -> Path:
+        home = tmp_path / "home"
+        (home / "src").mkdir(parents=True)
+        (home / "src" / "frostbite.md").write_text(FROSTBITE.read_text(encoding="utf-8"), encoding="utf-8")
+        engine = Engine(Settings(home=home))
+        run_ingest(engine, [str(home / "src")], quiet=True)
+        engine.close()
+        acc = Accounts(ArticleDB(Settings(home=home).articles_path))
+        for name, role in users:
+            acc.add_user(name, role, f"{name}-password")
+        return home
+
+    return make

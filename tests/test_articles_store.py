@@ -15,7 +15,7 @@ import pytest
 from medcite.articles import AccountError, Accounts, ArticleDB, ArticleNotFound, EditError, ReviewConflict
 from medcite.articles.content import apply_edit, content_hash, diff_articles, validate_citations
 from medcite.articles.schema import SCHEMA_VERSION, ArticleSchemaError
-from medcite.articles.slug import question_key, slugify
+from medcite.articles.slug import SLUG_RE, owner_id, private_slug, question_key
 from medcite.articles.workflow import InvalidTransition, step_states, transition
 
 
@@ -83,22 +83,43 @@ def test_workflow_transitions() -> None:
 def test_slugs_and_keys() -> None:
     assert question_key("What is GOUT?") == question_key("what is gout") == "what is gout"
     assert question_key("what is gout", 3) != question_key("what is gout")
-    assert slugify("<script>alert(1)</script>") == "script-alert-1-script"
-    assert len(slugify("word " * 60)) <= 80
+    slugs = {private_slug() for _ in range(100)}
+    assert len(slugs) == 100 and all(SLUG_RE.match(s) for s in slugs)
 
 
 def test_create_find_and_unique_slug(db: ArticleDB) -> None:
     a, v, created = db.create("What is gout?", "clinician", article(), actor="alice")
-    assert created and a.slug == "what-is-gout" and v.version == 1 and v.status == "submitted"
+    assert created and v.version == 1 and v.status == "submitted"
+    assert "gout" not in a.slug  # the URL is a private link: no question text in it
     assert db.find("  what is gout ") == a
-    # A different question with the same slug base gets a suffix.
     b, _, _ = db.create("What is gout!!", "clinician", article(), actor="alice", parent_id=a.id)
-    assert b.slug == "what-is-gout-2" and b.parent_id == a.id
+    assert b.slug != a.slug and b.parent_id == a.id
     # The same question again loses the race gracefully: the stored row comes back.
     again, var, created2 = db.create("what is gout", "clinician", article(), actor="bob")
     assert not created2 and again.id == a.id and var.id == v.id
     with pytest.raises(ArticleNotFound):
         db.get("nope")
+
+
+def test_questions_are_private_to_their_asker_until_published(db: ArticleDB) -> None:
+    ann, bob = owner_id("browser", "ann-token"), owner_id("browser", "bob-token")
+    a, va, _ = db.create("What is gout?", "clinician", article(), actor="anon", owner=ann)
+    assert db.find("what is gout", owner=ann) == a
+    # Bob asking the same words does not get Ann's article (nor learn its link).
+    assert db.find("what is gout", owner=bob) is None and db.find("what is gout") is None
+    b, _, created = db.create("What is gout?", "clinician", article(), actor="anon", owner=bob)
+    assert created and b.id != a.id
+    assert [x.id for x in db.owned(ann)] == [a.id] and [x.id for x in db.owned(bob)] == [b.id]
+    assert not db.is_published(a.id)
+    db.review(va.id, "under_review", actor="rita")
+    db.review(va.id, "approved", actor="rita")
+    assert db.is_published(a.id)
+    # Once published, a newcomer asking it gets the published article; Bob keeps his own.
+    carl = owner_id("browser", "carl-token")
+    assert db.find("what is GOUT", owner=carl) == a
+    assert db.find("what is gout", owner=bob) == b
+    # The audit log records the ask, not the question text.
+    assert all("gout" not in str(e.after).lower() for e in db.audit_log(obj_prefix=f"article:{a.slug}"))
 
 
 def test_review_flow_records_reviewer_and_date(db: ArticleDB) -> None:

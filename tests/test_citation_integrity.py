@@ -8,6 +8,7 @@ in-process. No shared corpora needed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -22,17 +23,7 @@ from medcite.settings import Settings
 from medcite.web.app import create_app
 from medcite.web.settings import WebSettings
 
-GUIDELINE = """---
-title: Prevention and treatment of frostbite
-kind: guideline
-developer: Wilderness Test Society
----
-# Field treatment
-
-Rapid rewarming of frostbitten tissue in a water bath at 37 to 39 degrees Celsius is recommended.
-Rubbing the affected skin with snow should be avoided.
-Ibuprofen 12 mg/kg per day is suggested for pain and to limit tissue damage.
-"""
+GUIDELINE = (Path(__file__).resolve().parent / "fixtures" / "frostbite.md").read_text(encoding="utf-8")
 QUESTION = "How should frostbite be rewarmed?"
 REWARM = "Rapid rewarming of frostbitten tissue in a water bath at 37 to 39 degrees Celsius is recommended."
 
@@ -44,12 +35,8 @@ def ingest(home: Path) -> None:
 
 
 @pytest.fixture()
-def site(tmp_path: Path) -> tuple[Path, TestClient, dict[str, Any]]:
-    home = tmp_path / "home"
-    (home / "src").mkdir(parents=True)
-    (home / "src" / "frostbite.md").write_text(GUIDELINE, encoding="utf-8")
-    ingest(home)
-    Accounts(ArticleDB(Settings(home=home).articles_path)).add_user("rita", "reviewer", "rita-password")
+def site(frostbite_home: Callable[..., Path]) -> tuple[Path, TestClient, dict[str, Any]]:
+    home = frostbite_home(("rita", "reviewer"))
     client = TestClient(create_app(WebSettings(settings=Settings(home=home), ask_rate_per_minute=600, ask_burst=100)))
     r = client.post("/api/v1/ask", json={"question": QUESTION, "audience": "clinician"})
     assert r.status_code == 201, r.text
@@ -165,7 +152,8 @@ def test_regenerating_redraws_the_evidence(site: tuple[Path, TestClient, dict[st
                                                           "# Field treatment"), encoding="utf-8")
     ingest(home)
     token = Accounts(ArticleDB(Settings(home=home).articles_path)).new_token("rita")
-    r = client.post("/api/v1/ask", json={"question": QUESTION, "audience": "clinician", "regenerate": True},
+    r = client.post("/api/v1/ask", json={"question": QUESTION, "audience": "clinician", "regenerate": True,
+                          "slug": article["slug"]},
                     headers={"Authorization": f"Bearer {token}"})
     assert r.status_code in (200, 201), r.text
     a = client.get(f"/api/v1/articles/{article['slug']}").json()

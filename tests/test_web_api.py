@@ -72,8 +72,9 @@ def test_ask_creates_then_returns_the_stored_article(client: TestClient, home: P
     assert again.status_code == 200 and again.json()["slug"] == a["slug"] and again.json()["outcome"] == "stored"
     got = client.get(f"/api/v1/articles/{a['slug']}")
     assert got.status_code == 200 and got.json()["sections"] == a["sections"]
+    # Private until published: not listed to anonymous callers.
     listed = client.get("/api/v1/articles").json()["articles"]
-    assert a["slug"] in [x["slug"] for x in listed]
+    assert a["slug"] not in [x["slug"] for x in listed]
 
 
 def test_audience_variant_and_versions(client: TestClient) -> None:
@@ -170,11 +171,13 @@ def test_follow_up(client: TestClient) -> None:
 
 
 def test_regenerate_needs_a_reviewer(client: TestClient, tokens: dict[str, str]) -> None:
-    body = {"question": Q, "regenerate": True}
+    slug = client.post("/api/v1/ask", json={"question": Q}).json()["slug"]
+    body = {"question": Q, "regenerate": True, "slug": slug}
     assert_error(client.post("/api/v1/ask", json=body), 401, "unauthorized")
     assert_error(client.post("/api/v1/ask", json=body, headers=auth(tokens["rex"])), 403, "forbidden")
     r = client.post("/api/v1/ask", json=body, headers=auth(tokens["rita"]))
     assert r.status_code == 200 and r.json()["outcome"] == "unchanged" and r.json()["version"] == 1
+    assert r.json()["slug"] == slug
 
 
 def test_documents_search_and_openapi(client: TestClient) -> None:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from medcite.store.repository import StoreRepository
 if TYPE_CHECKING:
     from medcite.answer.rank import Ranker
     from medcite.model import Article, Audience
+    from medcite.verify import Verifier
 
 
 class Engine:
@@ -70,6 +72,27 @@ class Engine:
         from medcite.answer.pipeline import answer
 
         return answer(self, question, audience=audience, thread=thread)
+
+    def verifier(self) -> Verifier:
+        """The statement verifier, with this corpus as its vocabulary (see :mod:`medcite.verify`)."""
+        from medcite.verify import RuleVerifier
+
+        return RuleVerifier(self.word_share, self.settings.verify.rare_share)
+
+    def word_share(self, words: Sequence[str]) -> dict[str, float]:
+        """For each word, the share of the corpus's documents that hold it, estimated from the index.
+
+        The index counts passages, not documents: passages holding a word divided
+        by the number of documents is an upper bound of the document share, so a
+        word is called rare here no more often than on the benchmark, which
+        counts documents (docs/decisions.md, "Verifier").
+        """
+        from medcite.index.tokenize import tokenize
+
+        terms = {w: (tokenize(w, stopwords=False) or [w.lower()])[0] for w in words}
+        df = self.backend.doc_freq(list(set(terms.values())))
+        n = max(1, self.store.document_count())
+        return {w: df.get(t, 0) / n for w, t in terms.items()}
 
     def close(self) -> None:
         self.store.close()

@@ -100,12 +100,23 @@ class AskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifySettings:
+    """How statements are checked against the quotes they cite (:mod:`medcite.verify`)."""
+
+    #: A word a statement adds to its quotes is flagged when fewer than this share of the
+    #: corpus's documents hold it (drug, test and disease names are rare; paraphrase words are
+    #: not). Chosen on the dev split of ``medcite eval verifier`` (docs/benchmarks.md).
+    rare_share: float = 0.01
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a medcite process needs to know about where and how to run."""
 
     home: Path
     ingest: IngestSettings = field(default_factory=IngestSettings)
     ask: AskSettings = field(default_factory=AskSettings)
+    verify: VerifySettings = field(default_factory=VerifySettings)
     #: A ranker model other than the shipped one (``medcite train-ranker --out``).
     ranker_path: Path | None = None
 

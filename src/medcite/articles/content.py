@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from medcite.verify import CitedQuote, Verdict, Verifier
+
 #: Keys that change on every generation without changing what the article says.
 VOLATILE_KEYS = ("generated_at", "thread_id")
 
@@ -69,7 +71,8 @@ def find_statement(article: dict[str, Any], section: str, statement: int) -> dic
 
 
 def apply_edit(
-    article: dict[str, Any], section: str, statement: int, text: str, citations: list[int] | None = None
+    article: dict[str, Any], section: str, statement: int, text: str, citations: list[int] | None = None,
+    *, verifier: Verifier | None = None, actor: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """A copy of ``article`` with one statement's text (and optionally citations) replaced.
 
@@ -104,7 +107,72 @@ def apply_edit(
         st["citations"] = list(dict.fromkeys(citations))
     st["text"] = text
     st["edited"] = True
+    if actor:
+        st["edited_by"] = actor
+    if verifier is not None:
+        # The edited text must still say what its cited quotes say (issue 10); a failed check is
+        # kept on the statement and blocks approval until a reviewer records a reason.
+        st["verification"] = verify_statement(new, section, st, verifier).to_dict()
+    else:
+        st.pop("verification", None)
     return new, before, copy.deepcopy(st)
+
+
+def verify_statement(article: dict[str, Any], section: str, st: dict[str, Any], verifier: Verifier) -> Verdict:
+    """Check a statement against the quotes it cites, with their sources' kinds and its section's kind."""
+    kinds = {int(r["n"]): r.get("source_kind") for r in article.get("references", [])}
+    cited = set(st.get("citations", []))
+    quotes = [CitedQuote(str(q["quote"]), kinds.get(int(q["ref"])), int(q["ref"]))
+              for q in st.get("evidence", []) if int(q["ref"]) in cited]
+    top = article.get("sections", [])[int(section.split(".")[0])] if article.get("sections") else {}
+    section_kind = "guideline" if str(top.get("kind", "")).startswith("guideline") else None
+    return verifier.verify(str(st.get("text", "")), quotes, section_kind=section_kind)
+
+
+def unverified(article: dict[str, Any]) -> list[tuple[str, int, list[str]]]:
+    """Edited statements that failed verification and have no recorded reason: ``(section, index, reasons)``."""
+    out = []
+    for path, j, _trail, st in iter_statements(article):
+        v = st.get("verification")
+        if v and not v.get("supported") and not v.get("accepted"):
+            out.append((path, j, [c["detail"] for c in v.get("checks", []) if not c.get("ok")]))
+    return out
+
+
+def accept_statement(article: dict[str, Any], section: str, statement: int, reason: str,
+                     actor: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A copy of ``article`` where a statement that failed verification carries the reviewer's reason."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise EditError("give the reason the statement is right although its quotes do not show it")
+    new = copy.deepcopy(article)
+    st = find_statement(new, section, statement)
+    v = st.get("verification")
+    if not v or v.get("supported"):
+        raise EditError("this statement passed verification (or was not edited); nothing to accept")
+    v["accepted"] = {"by": actor, "reason": reason[:MAX_STATEMENT_CHARS]}
+    return new, copy.deepcopy(st)
+
+
+def provenance(article: dict[str, Any]) -> dict[str, Any]:
+    """What the reader should know about where each statement's words come from."""
+    quoted = edited = failed = 0
+    editors: list[str] = []
+    accepted: list[dict[str, str]] = []
+    for _path, _j, _trail, st in iter_statements(article):
+        if not st.get("edited"):
+            quoted += 1
+            continue
+        edited += 1
+        if st.get("edited_by") and st["edited_by"] not in editors:
+            editors.append(str(st["edited_by"]))
+        v = st.get("verification") or {}
+        if v and not v.get("supported"):
+            failed += 1
+            if v.get("accepted"):
+                accepted.append({"text": str(st.get("text", "")), "by": str(v["accepted"]["by"]),
+                                 "reason": str(v["accepted"]["reason"])})
+    return {"quoted": quoted, "edited": edited, "editors": editors, "failed": failed, "accepted": accepted}
 
 
 def validate_citations(article: dict[str, Any]) -> list[str]:

@@ -23,11 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from medcite.articles.content import EditError, apply_edit, content_hash
+from medcite.articles.content import EditError, accept_statement, apply_edit, content_hash, unverified
 from medcite.articles.schema import migrate
-from medcite.articles.slug import question_key, slugify, unique_slug
+from medcite.articles.slug import owned_key, private_slug, question_key
 from medcite.articles.workflow import EDITABLE, transition
 from medcite.sqlite import SQLiteFile
+from medcite.verify import Verifier
 
 
 class ArticleError(Exception):
@@ -56,6 +57,8 @@ class ArticleRow:
     thread_id: str | None
     created_at: str
     updated_at: str
+    #: Who asked (a hash, see :func:`medcite.articles.slug.owner_id`); None for articles from before v2.
+    owner: str | None = None
 
 
 @dataclass(slots=True)
@@ -118,7 +121,7 @@ class AuditEntry:
     after: Any
 
 
-_ART_COLS = "id, slug, question, audience, parent_id, thread_id, created_at, updated_at"
+_ART_COLS = "id, slug, question, audience, parent_id, thread_id, created_at, updated_at, owner"
 _VAR_COLS = (
     "id, article_id, version, audience, content, content_hash, status, reviewer, approved_at, created_at, updated_at"
 )
@@ -191,11 +194,33 @@ class ArticleDB(SQLiteFile):
         ]
 
     # -- articles ------------------------------------------------------------
-    def find(self, question: str, parent_id: int | None = None) -> ArticleRow | None:
+    def find(self, question: str, parent_id: int | None = None, owner: str | None = None) -> ArticleRow | None:
+        """The article a new ask of ``question`` should return: the asker's own, else a published one.
+
+        Private questions are never shared between askers: another person asking
+        the same words gets their own article until an editor publishes one.
+        """
+        plain = question_key(question, parent_id)
+        # An owner's own article; without an owner (the CLI, articles from before v2) the unowned one.
+        row = self.conn.execute(f"SELECT {_ART_COLS} FROM articles WHERE question_key = ?",
+                                (owned_key(owner, plain) if owner is not None else plain,)).fetchone()
+        if row:
+            return _article(row)
         row = self.conn.execute(
-            f"SELECT {_ART_COLS} FROM articles WHERE question_key = ?", (question_key(question, parent_id),)
-        ).fetchone()
+            f"SELECT {_ART_COLS} FROM articles a WHERE shared_key = ? AND EXISTS (SELECT 1 FROM variants v "
+            "WHERE v.article_id = a.id AND v.status = 'approved') ORDER BY id LIMIT 1", (plain,)).fetchone()
         return _article(row) if row else None
+
+    def is_published(self, article_id: int) -> bool:
+        """Whether an edition of the article has been approved (published)."""
+        return self.conn.execute("SELECT 1 FROM variants WHERE article_id = ? AND status = 'approved' LIMIT 1",
+                                 (article_id,)).fetchone() is not None
+
+    def owned(self, owner: str, limit: int = 20) -> list[ArticleRow]:
+        """The asker's own articles, newest first ("Your questions")."""
+        return [_article(r) for r in self.conn.execute(
+            f"SELECT {_ART_COLS} FROM articles WHERE owner = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (owner, limit))]
 
     def get(self, slug: str) -> ArticleRow:
         row = self.conn.execute(f"SELECT {_ART_COLS} FROM articles WHERE slug = ?", (slug,)).fetchone()
@@ -210,39 +235,39 @@ class ArticleDB(SQLiteFile):
         return _article(row)
 
     def create(
-        self, question: str, audience: str, content: dict[str, Any], *, actor: str, parent_id: int | None = None
+        self, question: str, audience: str, content: dict[str, Any], *, actor: str, parent_id: int | None = None,
+        owner: str | None = None,
     ) -> tuple[ArticleRow, VariantRow, bool]:
-        """Store a newly generated article as version 1 (status ``submitted``).
+        """Store a newly generated article as version 1 (status ``submitted``), private to ``owner``.
+
+        Its slug is random (:func:`medcite.articles.slug.private_slug`): the URL
+        is the private link, and carries no question text.
 
         Returns ``(article, variant, created)``; ``created`` is False when
-        another request stored the same question first (its row is returned).
+        another request of the same owner stored the same question first (its row is returned).
         """
-        key = question_key(question, parent_id)
-        base = slugify(question)
+        plain = question_key(question, parent_id)
+        key = owned_key(owner, plain) if owner is not None else plain
         now = now_iso()
         try:
             with self.transaction() as conn:
-                taken = {
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT slug FROM articles WHERE slug = ? OR slug LIKE ? ESCAPE '\\'",
-                        (base, _like(base + "-")[1:]),
-                    )
-                }
-                slug = unique_slug(base, taken)
+                slug = private_slug()
                 cur = conn.execute(
-                    "INSERT INTO articles(slug, question, question_key, audience, parent_id, thread_id, "
-                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (slug, question.strip(), key, audience, parent_id, content.get("thread_id"), now, now),
+                    "INSERT INTO articles(slug, question, question_key, shared_key, owner, audience, parent_id, "
+                    "thread_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (slug, question.strip(), key, plain, owner, audience, parent_id, content.get("thread_id"),
+                     now, now),
                 )
                 art_id = int(cur.lastrowid or 0)
                 var_id = self._insert_variant(conn, art_id, 1, audience, content)
+                # The audit log keeps the fact of an ask, not its text: questions are private.
                 self._audit(conn, actor, "create", f"article:{slug}", None,
-                            {"question": question, "audience": audience, "version": 1, "variant": var_id})
+                            {"audience": audience, "version": 1, "variant": var_id})
         except sqlite3.IntegrityError:
-            existing = self.find(question, parent_id)
-            if existing is None:
+            row = conn.execute(f"SELECT {_ART_COLS} FROM articles WHERE question_key = ?", (key,)).fetchone()
+            if row is None:
                 raise
+            existing = _article(row)
             var = self.variant(existing.id, self.latest_version(existing.id), existing.audience)
             assert var is not None
             return existing, var, False
@@ -375,6 +400,11 @@ class ArticleDB(SQLiteFile):
                 new = transition(var.status, target)
             except ValueError as exc:  # InvalidTransition, or a status name the caller did not check
                 raise ReviewConflict(str(exc)) from exc
+            blocked = unverified(var.content) if new == "approved" else []
+            if blocked:
+                where = "; ".join(f"section {p} statement {j}: {', '.join(r)}" for p, j, r in blocked[:5])
+                raise ReviewConflict(f"{len(blocked)} edited statement(s) are not supported by their quotes ({where}); "
+                                     "correct them, or record why each is right before approving")
             now = now_iso()
             reviewer, approved_at = (actor, now) if new == "approved" else (var.reviewer, None)
             if new == "under_review":
@@ -431,15 +461,17 @@ class ArticleDB(SQLiteFile):
         ]
 
     def edit_statement(self, variant_id: int, section: str, statement: int, text: str, *, actor: str,
-                       citations: list[int] | None = None) -> VariantRow:
-        """Change one statement's text (tracked); its citations must stay valid."""
+                       citations: list[int] | None = None, verifier: Verifier | None = None) -> VariantRow:
+        """Change one statement's text (tracked); its citations must stay valid, and with a
+        ``verifier`` the new text is checked against its quotes (the verdict is kept on it)."""
         with self.transaction() as conn:
             var = _variant(conn.execute(f"SELECT {_VAR_COLS} FROM variants WHERE id = ?", (variant_id,)).fetchone())
             if var.status not in EDITABLE:
                 raise ReviewConflict(f"an article in status {var.status!r} cannot be edited; reopen the review")
             if var.version != self._latest(conn, var.article_id):
                 raise ReviewConflict("only the current version can be edited")
-            new, before, after = apply_edit(var.content, section, statement, text, citations)
+            new, before, after = apply_edit(var.content, section, statement, text, citations,
+                                            verifier=verifier, actor=actor)
             now = now_iso()
             # content_hash stays the hash of what the generator produced, so a
             # regeneration that yields the same article keeps the editor's work.
@@ -456,6 +488,23 @@ class ArticleDB(SQLiteFile):
             self._audit(conn, actor, "edit-statement", f"article:{slug}#v{var.version}/{var.audience}",
                         {"section": section, "statement": statement, **before},
                         {"section": section, "statement": statement, **after})
+        return self.variant_by_id(variant_id)
+
+    def accept_statement(self, variant_id: int, section: str, statement: int, reason: str, *,
+                         actor: str) -> VariantRow:
+        """Record why an edited statement that failed verification is right (audited; unblocks approval)."""
+        with self.transaction() as conn:
+            var = _variant(conn.execute(f"SELECT {_VAR_COLS} FROM variants WHERE id = ?", (variant_id,)).fetchone())
+            if var.status not in EDITABLE:
+                raise ReviewConflict(f"an article in status {var.status!r} cannot be changed; reopen the review")
+            new, after = accept_statement(var.content, section, statement, reason, actor)
+            conn.execute("UPDATE variants SET content = ?, updated_at = ? WHERE id = ?",
+                         (json.dumps(new, ensure_ascii=False), now_iso(), variant_id))
+            (slug,) = conn.execute("SELECT slug FROM articles WHERE id = ?", (var.article_id,)).fetchone()
+            self._audit(conn, actor, "accept-unverified-statement", f"article:{slug}#v{var.version}/{var.audience}",
+                        None, {"section": section, "statement": statement, "text": after.get("text"),
+                               "reason": after["verification"]["accepted"]["reason"],
+                               "failed": [c["detail"] for c in after["verification"]["checks"] if not c["ok"]]})
         return self.variant_by_id(variant_id)
 
     def edits(self, variant_id: int) -> list[Edit]:

@@ -101,8 +101,21 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
+# v2: private by default. ``owner`` is a hash of who asked (an account, or an
+# anonymous browser's owner cookie); ``shared_key`` is the plain question key
+# under which a *published* article is found by everyone. ``question_key``
+# stays unique and is now owner-scoped for private questions. Articles from v1
+# have no owner: they are reachable by reviewers and, once approved, by all.
+_V2 = """
+ALTER TABLE articles ADD COLUMN owner TEXT;
+ALTER TABLE articles ADD COLUMN shared_key TEXT;
+UPDATE articles SET shared_key = question_key;
+CREATE INDEX articles_shared ON articles(shared_key);
+CREATE INDEX articles_owner ON articles(owner);
+"""
+
 #: ``MIGRATIONS[i]`` takes a database from ``user_version == i`` to ``i + 1``.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

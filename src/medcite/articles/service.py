@@ -74,9 +74,10 @@ class ArticleService:
     def _generate(self, question: str, audience: Audience, thread: str | None) -> dict[str, object]:
         return article_to_dict(self.answer(question, audience, thread))
 
-    def lookup(self, question: str, audience: Audience, parent_id: int | None = None) -> AskResult | None:
-        """The stored answer of the current version, without generating anything."""
-        art = self.db.find(question, parent_id)
+    def lookup(self, question: str, audience: Audience, parent_id: int | None = None,
+               owner: str | None = None) -> AskResult | None:
+        """The stored answer of the current version (the asker's own, else a published one), generating nothing."""
+        art = self.db.find(question, parent_id, owner)
         if art is None:
             return None
         var = self.db.variant(art.id, self.db.latest_version(art.id), audience)
@@ -84,7 +85,7 @@ class ArticleService:
 
     def ask(
         self, question: str, audience: Audience, *, actor: str, regenerate: bool = False,
-        parent: ArticleRow | None = None,
+        parent: ArticleRow | None = None, owner: str | None = None, target: ArticleRow | None = None,
     ) -> AskResult:
         """The stored article for ``question``, generating (and storing) what is missing.
 
@@ -94,10 +95,11 @@ class ArticleService:
         """
         parent_id = parent.id if parent else None
         thread = parent.thread_id if parent else None
-        art = self.db.find(question, parent_id)
+        art = target or self.db.find(question, parent_id, owner)
         if art is None:
             content = self._generate(question, audience, thread)
-            row, var, created = self.db.create(question, audience, content, actor=actor, parent_id=parent_id)
+            row, var, created = self.db.create(question, audience, content, actor=actor, parent_id=parent_id,
+                                               owner=owner)
             if not created and var.audience != audience:
                 return self.variant(row, audience, actor=actor)
             return AskResult(row, var, "created" if created else "stored")
@@ -130,7 +132,8 @@ class ArticleService:
         content = self._generate(art.question, audience, parent.thread_id if parent else None)
         return AskResult(art, self.db.add_variant(art, version, audience, content, actor=actor), "variant")
 
-    def follow_up(self, parent_slug: str, question: str, audience: Audience, *, actor: str) -> AskResult:
-        """Answer ``question`` in the parent's thread; stored as its own article linked to the parent."""
+    def follow_up(self, parent_slug: str, question: str, audience: Audience, *, actor: str,
+                  owner: str | None = None) -> AskResult:
+        """Answer ``question`` in the parent's thread; stored as its own article (private to ``owner``)."""
         parent = self.db.get(parent_slug)
-        return self.ask(question, audience, actor=actor, parent=parent)
+        return self.ask(question, audience, actor=actor, parent=parent, owner=owner)

@@ -1,13 +1,13 @@
-"""Slugs and question keys: stable article URLs and "same question" matching."""
+"""Slugs and question keys: private article URLs and "same question" matching."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import unicodedata
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
 _SPACE = re.compile(r"\s+")
-MAX_SLUG = 80
 
 
 def question_key(question: str, parent: int | None = None) -> str:
@@ -26,33 +26,33 @@ def question_key(question: str, parent: int | None = None) -> str:
     return f"{parent}|{q}" if parent is not None else q
 
 
-def slugify(text: str, max_len: int = MAX_SLUG) -> str:
-    """ASCII, lower-case, hyphenated, cut at a word boundary.
-
-    >>> slugify("What is venous insufficiency (venous reflux)?")
-    'what-is-venous-insufficiency-venous-reflux'
-    >>> slugify("¿Qué?")
-    'que'
-    """
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    slug = _NON_WORD.sub("-", ascii_).strip("-")
-    if len(slug) > max_len:
-        slug = slug[:max_len].rsplit("-", 1)[0]
-    return slug or "article"
-
-
-def unique_slug(base: str, taken: set[str] | frozenset[str]) -> str:
-    """``base``, else ``base-2``, ``base-3``, ... whichever is free.
-
-    >>> unique_slug("gout", {"gout", "gout-2"})
-    'gout-3'
-    """
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,90}$")
+
+
+def private_slug() -> str:
+    """A random slug: the article's private link, unguessable and free of question text.
+
+    128 random bits in lower-case base 32 (26 characters), the entropy of a
+    session token: whoever holds the link may read the article, nobody can
+    find it by guessing or from what was asked.
+
+    >>> s = private_slug(); len(s), bool(SLUG_RE.match(s))
+    (26, True)
+    """
+    import base64
+
+    return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=").lower()
+
+
+def owner_id(kind: str, value: str) -> str:
+    """The stored owner of a question: a hash, so the article file names no one.
+
+    >>> owner_id("user", "rita") == owner_id("user", "rita") != owner_id("browser", "rita")
+    True
+    """
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
+
+
+def owned_key(owner: str, plain_key: str) -> str:
+    """The unique key of a private question: the same words from two askers are two articles."""
+    return f"{owner}#{plain_key}"

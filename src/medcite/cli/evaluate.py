@@ -12,7 +12,8 @@ from rich.console import Console
 
 from medcite.cli.common import domain_errors
 
-CHOICES = ["pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "faithfulness", "realistic", "all"]
+CHOICES = ["pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "faithfulness", "realistic", "verifier",
+           "all"]
 #: ``all`` runs keyfacts once: it already reports faithfulness and abstention.
 ALL = ("pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "realistic")
 
@@ -22,7 +23,8 @@ ALL = ("pubmedqa", "bioasq", "medquad", "medicationqa", "keyfacts", "realistic")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder laid out like ../shared/corpora (default: $MEDCITE_DATA, else a sibling shared/corpora).")
 @click.option("--limit", type=click.IntRange(1), default=None,
-              help="Questions per dataset (fixed pseudo-random selection; default: all, MedQuAD 1000).")
+              help="Questions per dataset (fixed pseudo-random selection; default: all, MedQuAD 1000); "
+                   "for verifier, items per perturbation type (default 200).")
 @click.option("--answers", type=click.IntRange(0), default=None,
               help="Articles generated per dataset with engine.ask (default 100).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("eval-out"),
@@ -49,6 +51,16 @@ def eval_cmd(dataset: str, data: Path | None, limit: int | None, answers: int | 
     def progress(msg: str) -> None:
         err.print(f"[dim]{time.perf_counter() - t0:7.1f}s[/] {msg}", highlight=False)
 
+    if dataset == "verifier":  # no store: statements checked against their quotes
+        from medcite.eval.verifier import report_markdown, run_verifier
+
+        try:
+            result, vpaths = run_verifier(data, out, per_type=limit or 200, progress=progress)
+        except DatasetMissing as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(report_markdown(result))
+        click.echo("report: " + ", ".join(str(p) for p in vpaths.values()))
+        return
     names = ALL if dataset == "all" else (dataset,)
     try:
         results, paths = run(names, data, out, limit=limit, answers=answers, home=home, progress=progress)

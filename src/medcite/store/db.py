@@ -297,6 +297,10 @@ class Store(SQLiteFile):
             yield [got[i] for i in ids if i in got]
             last = ids[-1]
 
+    def document_count(self) -> int:
+        (n,) = self.conn.execute("SELECT count(*) FROM documents").fetchone()
+        return int(n)
+
     def stats(self) -> dict[str, Any]:
         """Counts in total and per source kind."""
         conn = self.conn

@@ -18,9 +18,11 @@ from medcite.model import Audience, SourceKind
 from medcite.web.deps import (
     actor_name,
     article_payload,
+    asker,
     bearer_user,
     charge_ask,
     generating,
+    readable,
     require_api_reviewer,
     state,
 )
@@ -37,7 +39,7 @@ def _askable(text: str) -> str:
 
 
 #: A question: 3-500 characters with at least one word (not only spaces or punctuation).
-QuestionText = Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_askable)]
+QuestionText = Annotated[str, Field(min_length=3, max_length=4000), AfterValidator(_askable)]
 
 
 class AskIn(BaseModel):
@@ -45,6 +47,9 @@ class AskIn(BaseModel):
     audience: AudienceIn = "clinician"
     #: Answer again (reviewers and admins only); a different result makes a new version.
     regenerate: bool = False
+    #: With ``regenerate``: the article to answer again (questions are per asker, so the words alone
+    #: may name several); default: the reviewer's own article of that question, else the published one.
+    slug: Annotated[str | None, Field(max_length=100)] = None
 
 
 class FollowUpIn(BaseModel):
@@ -67,7 +72,7 @@ class CommentIn(BaseModel):
 
 class EditIn(BaseModel):
     section: Annotated[str, Field(max_length=20, pattern=r"^\d+(\.\d+)*$")]
-    statement: Annotated[int, Field(ge=0)]
+    statement: Annotated[int, Field(ge=0, le=SQL_INT_MAX)]
     text: Annotated[str, Field(min_length=1, max_length=4000)]
     citations: list[int] | None = None
     audience: Literal["clinician", "patient"] | None = None
@@ -100,19 +105,21 @@ def ask(body: AskIn, request: Request, response: Response) -> dict[str, Any]:
     user = bearer_user(request)
     if body.regenerate and (user is None or not user.can_review):
         raise ApiError(401 if user is None else 403, "regenerating an article needs a reviewer or admin token")
+    owner = asker(request, user)
     if not body.regenerate:
-        hit = st.service.lookup(body.question, audience)
+        hit = st.service.lookup(body.question, audience, owner=owner)
         if hit is not None:  # stored answers are cheap: not rate-limited
             return {**article_payload(hit.article, hit.variant), "outcome": hit.outcome}
     charge_ask(request)
+    target = st.db.get(body.slug) if body.regenerate and body.slug else None
     res = generating(lambda: st.service.ask(body.question, audience, actor=actor_name(user, request),
-                                            regenerate=body.regenerate))
+                                            regenerate=body.regenerate, owner=owner, target=target))
     if res.outcome == "created":
         response.status_code = 201
     return {**article_payload(res.article, res.variant), "outcome": res.outcome}
 
 
-@router.get("/articles", summary="List articles (latest versions), newest first")
+@router.get("/articles", summary="List published articles (reviewers: all), latest versions, newest first")
 def list_articles(
     request: Request,
     status: Annotated[Literal["submitted", "under_review", "approved", "changes_requested"] | None, Query()] = None,
@@ -121,6 +128,12 @@ def list_articles(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=SQL_INT_MAX)] = 0,
 ) -> dict[str, Any]:
+    user = bearer_user(request)  # the API authenticates with tokens only (docs/decisions.md)
+    if user is None or not user.can_review:
+        # Questions are private until published: everyone else lists approved editions only.
+        if status not in (None, "approved"):
+            return {"articles": [], "count": 0}
+        status = "approved"
     rows = state(request).db.list_articles(status=status, q=q, audience=audience, limit=limit, offset=offset)
     return {"articles": [{**asdict(r), "url": f"/articles/{r.slug}"} for r in rows], "count": len(rows)}
 
@@ -130,7 +143,7 @@ def get_article(
     slug: str, request: Request,
     audience: Annotated[AudienceIn | None, Query()] = None,
 ) -> dict[str, Any]:
-    art = state(request).db.get(slug)
+    art = readable(request, state(request).db.get(slug), bearer_user(request))
     return _variant_or_generate(request, art, to_audience(audience, art.audience),  # type: ignore[arg-type]
                                 actor_name(None, request))
 
@@ -154,7 +167,7 @@ def versions(slug: str, request: Request) -> dict[str, Any]:
 def get_version(
     slug: str, n: Annotated[int, Path(ge=1, le=SQL_INT_MAX)], request: Request, audience: Annotated[AudienceIn | None, Query()] = None,
 ) -> dict[str, Any]:
-    art = state(request).db.get(slug)
+    art = readable(request, state(request).db.get(slug), bearer_user(request))
     if n < 1 or n > state(request).db.latest_version(art.id):
         raise ApiError(404, f"{slug!r} has no version {n}")
     return _variant_or_generate(request, art, to_audience(audience, art.audience),  # type: ignore[arg-type]
@@ -164,14 +177,16 @@ def get_version(
 @router.post("/articles/{slug}/follow-up", summary="Ask a follow-up question in the article's thread")
 def follow_up(slug: str, body: FollowUpIn, request: Request, response: Response) -> dict[str, Any]:
     st = state(request)
-    parent = st.db.get(slug)
+    user = bearer_user(request)
+    parent = readable(request, st.db.get(slug), user)
     audience = to_audience(body.audience, parent.audience)  # type: ignore[arg-type]
-    hit = st.service.lookup(body.question, audience, parent.id)
+    owner = asker(request, user)
+    hit = st.service.lookup(body.question, audience, parent.id, owner=owner)
     if hit is not None:
         return {**article_payload(hit.article, hit.variant, parent.slug), "outcome": hit.outcome}
     charge_ask(request)
-    user = bearer_user(request)
-    res = generating(lambda: st.service.follow_up(slug, body.question, audience, actor=actor_name(user, request)))
+    res = generating(lambda: st.service.follow_up(slug, body.question, audience, actor=actor_name(user, request),
+                                                  owner=owner))
     if res.outcome == "created":
         response.status_code = 201
     return {**article_payload(res.article, res.variant, parent.slug), "outcome": res.outcome}
@@ -220,8 +235,24 @@ def comments(slug: str, request: Request, audience: Literal["clinician", "patien
 def edit(slug: str, body: EditIn, request: Request) -> dict[str, Any]:
     user = require_api_reviewer(request)
     art, var_id = _review_variant(request, slug, body.audience)
-    var = state(request).db.edit_statement(var_id, body.section, body.statement, body.text, actor=user.name,
-                                           citations=body.citations)
+    st = state(request)
+    var = st.db.edit_statement(var_id, body.section, body.statement, body.text, actor=user.name,
+                               citations=body.citations, verifier=st.verifier)
+    return article_payload(art, var, _parent_slug(request, art))
+
+
+class AcceptIn(BaseModel):
+    section: Annotated[str, Field(max_length=20, pattern=r"^\d+(\.\d+)*$")]
+    statement: Annotated[int, Field(ge=0, le=SQL_INT_MAX)]
+    reason: Annotated[str, Field(min_length=3, max_length=4000)]
+    audience: Literal["clinician", "patient"] | None = None
+
+
+@router.post("/articles/{slug}/accept", summary="Record why an edited statement that failed verification is right")
+def accept(slug: str, body: AcceptIn, request: Request) -> dict[str, Any]:
+    user = require_api_reviewer(request)
+    art, var_id = _review_variant(request, slug, body.audience)
+    var = state(request).db.accept_statement(var_id, body.section, body.statement, body.reason, actor=user.name)
     return article_payload(art, var, _parent_slug(request, art))
 
 

@@ -22,7 +22,7 @@ from medcite.engine import Engine
 from medcite.model import Article, Audience
 from medcite.store.db import DocumentNotFound
 from medcite.web import api, pages
-from medcite.web.deps import AppState, human_date
+from medcite.web.deps import OWNER_COOKIE, OWNER_COOKIE_SECONDS, AppState, human_date
 from medcite.web.errors import ApiError
 from medcite.web.security import SECURITY_HEADERS, BodyLimit, SecurityHeaders, TokenBucket
 from medcite.web.settings import WebSettings
@@ -39,7 +39,8 @@ def _error_response(request: Request, err: ApiError) -> Response:
         return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
     st: AppState = request.app.state.medcite
     return st.templates.TemplateResponse(
-        request, "error.html", {"status": err.status, "message": err.message, **pages.chrome(request)},
+        request, "error.html", {"status": err.status, "message": err.message, "retry": err.retry,
+                                "max_question": pages.MAX_QUESTION_CHARS, **pages.chrome(request)},
         status_code=err.status, headers=err.headers,
     )
 
@@ -113,7 +114,7 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     st = AppState(
         ws=ws, engine=engine, db=db, accounts=Accounts(db), service=ArticleService(db, answer),
         limiter=TokenBucket(ws.ask_rate_per_minute, ws.ask_burst), csrf_secret=db.secret("csrf"),
-        templates=templates,
+        templates=templates, verifier=engine.verifier(),
     )
     app = FastAPI(
         title="medcite", version=__version__,
@@ -135,6 +136,17 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     @app.get("/api/docs", include_in_schema=False, response_class=HTMLResponse)
     def api_docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "api_docs.html", {"spec": app.openapi(), **pages.chrome(request)})
+
+    @app.middleware("http")
+    async def owner_cookie(request: Request, call_next: Any) -> Response:
+        # deps.asker issues a browser's owner token on its first ask; it is set here so that
+        # JSON endpoints (which return dicts) and redirects carry it alike.
+        response: Response = await call_next(request)
+        token = getattr(request.state, "new_owner", None)
+        if token:
+            response.set_cookie(OWNER_COOKIE, token, max_age=OWNER_COOKIE_SECONDS, httponly=True, samesite="lax",
+                                secure=ws.secure_cookies, path="/")
+        return response
 
     app.add_middleware(BodyLimit, limit=ws.max_body_bytes)
     app.add_middleware(SecurityHeaders)

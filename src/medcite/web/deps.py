@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,9 @@ from fastapi.templating import Jinja2Templates
 from medcite.articles.accounts import Accounts, User
 from medcite.articles.db import ArticleDB, ArticleRow, VariantRow
 from medcite.articles.service import ArticleService
+from medcite.articles.slug import owner_id
 from medcite.engine import Engine
+from medcite.verify import Verifier
 from medcite.web.errors import ApiError
 from medcite.web.security import TokenBucket
 from medcite.web.settings import WebSettings
@@ -23,6 +26,10 @@ T = TypeVar("T")
 SESSION_COOKIE = "mc_session"
 CSRF_COOKIE = "mc_csrf"
 AUDIENCE_COOKIE = "mc_who"
+#: A random token naming this browser as the asker of its questions (see :func:`asker`).
+OWNER_COOKIE = "mc_owner"
+#: Two years: the browser keeps its questions as long as it keeps the cookie.
+OWNER_COOKIE_SECONDS = 2 * 365 * 24 * 3600
 
 
 @dataclass(slots=True)
@@ -35,6 +42,8 @@ class AppState:
     limiter: TokenBucket
     csrf_secret: bytes
     templates: Jinja2Templates
+    #: Checks edited statements against their quotes (the engine's corpus is its vocabulary).
+    verifier: Verifier
 
 
 def state(request: Request) -> AppState:
@@ -94,6 +103,42 @@ def session_user(request: Request) -> User | None:
     request.state.user = user
     request.state.user_loaded = True
     return user
+
+
+def asker(request: Request, user: User | None = None) -> str:
+    """Who owns what this request asks: the account, else this browser (its owner cookie, issued when missing).
+
+    Questions are private to their asker until an editor publishes them; an
+    API client without an account keeps its questions by keeping the cookie.
+    """
+    user = user or session_user(request)
+    if user is not None:
+        return owner_id("user", user.name)
+    token = request.cookies.get(OWNER_COOKIE) or getattr(request.state, "new_owner", None)
+    if not token or len(token) > 64:
+        token = secrets.token_urlsafe(24)
+        request.state.new_owner = token  # set on the response by the app's middleware
+    return owner_id("browser", token)
+
+
+def may_read(request: Request, art: ArticleRow, user: User | None = None) -> bool:
+    """Whether the caller may see ``art``: published, a reviewer, or an owned article's private link.
+
+    An owned article's random slug is its private link: whoever holds it may
+    read it (the asker can share it). Articles from before questions were
+    private have guessable slugs, so they are shown only once published.
+    """
+    user = user or session_user(request)
+    if user is not None and user.can_review:
+        return True
+    return art.owner is not None or state(request).db.is_published(art.id)
+
+
+def readable(request: Request, art: ArticleRow, user: User | None = None) -> ArticleRow:
+    """``art`` if the caller may read it, else the same 404 as for a missing article (no existence leak)."""
+    if not may_read(request, art, user):
+        raise ApiError(404, f"no article {art.slug!r}")
+    return art
 
 
 def actor_name(user: User | None, request: Request) -> str:

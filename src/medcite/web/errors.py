@@ -33,6 +33,9 @@ class ApiError(Exception):
         self.code = code or CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
         self.message = message
         self.headers = headers or {}
+        #: For a failed question form: what the page needs to offer the form again with the typed
+        #: text (``action``, ``question``, ``audience``), so an error never loses a pasted vignette.
+        self.retry: dict[str, str] | None = None
 
     def body(self) -> dict[str, dict[str, object]]:
         return {"error": {"status": self.status, "code": self.code, "message": self.message}}

@@ -7,6 +7,8 @@ auto-submitting the audience choice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -15,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medcite.answer import question_problem
 from medcite.articles.accounts import User
-from medcite.articles.content import diff_articles, iter_statements
+from medcite.articles.content import diff_articles, iter_statements, provenance
 from medcite.articles.db import ArticleRow, VariantRow
 from medcite.articles.service import AUDIENCE_CHOICES, CHOICE_LABELS, to_audience
 from medcite.articles.sources import check_sources, stale
@@ -37,9 +39,11 @@ from medcite.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     actor_name,
+    asker,
     charge_ask,
     client_key,
     generating,
+    readable,
     session_user,
     state,
 )
@@ -48,6 +52,9 @@ from medcite.web.markdown import render_markdown
 from medcite.web.security import csrf_ok, csrf_token, new_csrf_cookie
 
 router = APIRouter(include_in_schema=False)
+
+#: The longest question a form accepts: a pasted vignette with its labs fits (issue 10).
+MAX_QUESTION_CHARS = 4000
 
 Csrf = Annotated[str, Form()]
 YEAR = 365 * 24 * 3600
@@ -77,7 +84,10 @@ def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) ->
     resp = st.templates.TemplateResponse(request, name, {**chrome(request), **ctx}, status_code=status)
     new = getattr(request.state, "new_csrf", None)
     if new:
-        resp.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_cookie_secure(request), path="/")
+        # Lax, not Strict: a Strict cookie is not sent when medcite is opened from a link on another
+        # site, so a new one was issued and the forms of every open tab stopped working. Lax still
+        # keeps the cookie off cross-site POSTs, which is what CSRF protection needs.
+        resp.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax", secure=_cookie_secure(request), path="/")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -117,26 +127,44 @@ def chosen(request: Request) -> str | None:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
     db = state(request).db
-    return page(request, "home.html", {
+    return page(request, "home.html", {"max_question": MAX_QUESTION_CHARS,
         "approved": db.list_articles(status="approved", limit=8),
-        "pending": [a for a in db.list_articles(limit=16) if a.status != "approved"][:8],
+        # Only this browser's (or account's) own questions: nothing anyone types is listed publicly.
+        "mine": db.owned(asker(request), limit=8),
         "choices": CHOICE_LABELS, "who": chosen(request) or "healthcare-professional",
     })
 
 
+@contextmanager
+def keeping_typed_text(action: str, question: str, **fields: str) -> Iterator[None]:
+    """Errors of a question form (expired form, rate limit, bad input) offer the form again, filled in."""
+    try:
+        yield
+    except ApiError as err:
+        err.retry = {"action": action, "question": question, **fields}
+        raise
+
+
 @router.post("/ask")
-def ask_form(request: Request, csrf: Csrf, question: Annotated[str, Form(max_length=500)],
+def ask_form(request: Request, csrf: Csrf, question: Annotated[str, Form(max_length=MAX_QUESTION_CHARS)],
              who: Annotated[str, Form()] = "") -> Response:
+    with keeping_typed_text("/ask", question, who=who):
+        return _ask_form(request, csrf, question, who)
+
+
+def _ask_form(request: Request, csrf: str, question: str, who: str) -> Response:
     check_csrf(request, csrf)
     question = " ".join(question.split())
     if len(question) < 3 or question_problem(question):
         raise ApiError(422, "Please type a question (at least one word).")
     st = state(request)
     audience = to_audience(who or chosen(request))
-    hit = st.service.lookup(question, audience)
+    owner = asker(request)
+    hit = st.service.lookup(question, audience, owner=owner)
     if hit is None:
         charge_ask(request)
-        hit = generating(lambda: st.service.ask(question, audience, actor=actor_name(session_user(request), request)))
+        hit = generating(lambda: st.service.ask(question, audience, actor=actor_name(session_user(request), request),
+                                                owner=owner))
     resp = redirect(f"/articles/{hit.article.slug}")
     if who in AUDIENCE_CHOICES:
         resp.set_cookie(AUDIENCE_COOKIE, who, max_age=YEAR, httponly=True, samesite="lax",
@@ -167,7 +195,8 @@ def article_page(request: Request, slug: str,
                  version: Annotated[int | None, Query(ge=1, le=SQL_INT_MAX)] = None,
                  audience: Annotated[str | None, Query()] = None) -> Response:
     st = state(request)
-    art = st.db.get(slug)
+    user = session_user(request)
+    art = readable(request, st.db.get(slug), user)
     who = audience if audience in AUDIENCE_CHOICES or audience in ("clinician", "patient") else chosen(request)
     aud = to_audience(who, art.audience)  # type: ignore[arg-type]
     var = _variant_for_page(request, art, aud, version)
@@ -175,14 +204,18 @@ def article_page(request: Request, slug: str,
     latest = st.db.latest_version(art.id)
     who_shown = who if who in AUDIENCE_CHOICES and AUDIENCE_CHOICES[who] == var.audience else (
         "healthcare-professional" if var.audience == "clinician" else "patient")
-    user = session_user(request)
+    mine = asker(request, user)
+    # Follow-ups are private too: listed when published, or asked by this viewer.
+    children = [c for c in st.db.children(art.id)
+                if (user is not None and user.can_review) or c.owner == mine or st.db.is_published(c.id)]
     return page(request, "article.html", {
         "art": art, "var": var, "article": article, "body": render_body(article),
         "stale_sources": stale(check_sources(var.content, st.engine.store)),
+        "provenance": provenance(var.content),
         "steps": step_states(var.status), "status_label": STATUS_LABELS[var.status],
         "approved": var.status == "approved", "latest": latest, "is_latest": var.version == latest,
         "parent": st.db.get_by_id(art.parent_id) if art.parent_id else None,
-        "children": st.db.children(art.id), "choices": CHOICE_LABELS, "who": who_shown,
+        "children": children, "choices": CHOICE_LABELS, "who": who_shown,
         "actions": sorted(TRANSITIONS.get(var.status, ())) if user and user.can_review else [],
         "labels": STATUS_LABELS,
         "versions": sorted({v.version for v in st.db.versions(art.id)}),
@@ -201,20 +234,27 @@ def set_audience(request: Request, csrf: Csrf, who: Annotated[str, Form()],
 
 
 @router.post("/articles/{slug}/follow-up")
-def follow_up_form(request: Request, slug: str, csrf: Csrf, question: Annotated[str, Form(max_length=500)],
+def follow_up_form(request: Request, slug: str, csrf: Csrf,
+                   question: Annotated[str, Form(max_length=MAX_QUESTION_CHARS)],
                    audience: Annotated[str, Form()] = "") -> Response:
+    with keeping_typed_text(f"/articles/{quote(slug)}/follow-up", question, audience=audience):
+        return _follow_up_form(request, slug, csrf, question, audience)
+
+
+def _follow_up_form(request: Request, slug: str, csrf: str, question: str, audience: str) -> Response:
     check_csrf(request, csrf)
     question = " ".join(question.split())
     if len(question) < 3 or question_problem(question):
         raise ApiError(422, "Please type a follow-up question.")
     st = state(request)
-    parent = st.db.get(slug)
+    parent = readable(request, st.db.get(slug))
     aud = to_audience(audience or chosen(request), parent.audience)  # type: ignore[arg-type]
-    hit = st.service.lookup(question, aud, parent.id)
+    owner = asker(request)
+    hit = st.service.lookup(question, aud, parent.id, owner=owner)
     if hit is None:
         charge_ask(request)
         hit = generating(lambda: st.service.follow_up(slug, question, aud,
-                                                      actor=actor_name(session_user(request), request)))
+                                                      actor=actor_name(session_user(request), request), owner=owner))
     return redirect(f"/articles/{hit.article.slug}")
 
 
@@ -309,6 +349,7 @@ def review_page(request: Request, slug: str, audience: Annotated[str | None, Que
     var = _variant_for_page(request, art, to_audience(audience, art.audience), None)  # type: ignore[arg-type]
     rows = [{"section": p, "statement": j, "trail": " › ".join(t), "text": s["text"],
              "citations": s.get("citations", []), "edited": s.get("edited", False),
+             "verification": s.get("verification"),
              "quotes": [{**q, "href": _quote_href(q)} for q in s.get("evidence", [])]}
             for p, j, t, s in iter_statements(var.content)]
     return page(request, "review.html", {
@@ -376,8 +417,21 @@ def edit_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, F
     check_csrf(request, csrf)
     user = require_reviewer(request)
     art, var = _current_variant(request, slug, audience)
-    state(request).db.edit_statement(var.id, section, statement, text, actor=user.name)
-    return redirect(f"/articles/{art.slug}/review?audience={var.audience}")
+    st = state(request)
+    st.db.edit_statement(var.id, section, statement, text, actor=user.name, verifier=st.verifier)
+    return redirect(f"/articles/{art.slug}/review?audience={var.audience}#r-{section}-{statement}")
+
+
+@router.post("/articles/{slug}/accept")
+def accept_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, Form(max_length=20)],
+                statement: Annotated[int, Form(ge=0, le=SQL_INT_MAX)], reason: Annotated[str, Form(max_length=4000)],
+                audience: Annotated[str, Form()] = "") -> Response:
+    """Record why an edited statement that failed verification is right (it then no longer blocks approval)."""
+    check_csrf(request, csrf)
+    user = require_reviewer(request)
+    art, var = _current_variant(request, slug, audience)
+    state(request).db.accept_statement(var.id, section, statement, reason, actor=user.name)
+    return redirect(f"/articles/{art.slug}/review?audience={var.audience}#r-{section}-{statement}")
 
 
 @router.post("/articles/{slug}/regenerate")
@@ -389,7 +443,8 @@ def regenerate(request: Request, slug: str, csrf: Csrf, audience: Annotated[str,
     aud = to_audience(audience, art.audience)  # type: ignore[arg-type]
     charge_ask(request)
     parent = st.db.get_by_id(art.parent_id) if art.parent_id else None
-    generating(lambda: st.service.ask(art.question, aud, actor=user.name, regenerate=True, parent=parent))
+    generating(lambda: st.service.ask(art.question, aud, actor=user.name, regenerate=True, parent=parent,
+                                      target=art))
     return redirect(_back(art.slug, aud))
 
 

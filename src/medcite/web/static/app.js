@@ -76,3 +76,12 @@
     setupCitations();
   });
 })();
+
+// Question boxes show how much of the limit a pasted vignette uses (issue 10).
+document.querySelectorAll("textarea[data-counter]").forEach((box) => {
+  const out = document.getElementById(box.dataset.counter);
+  if (!out) return;
+  const show = () => { out.textContent = `${box.value.length} / ${box.maxLength}`; };
+  box.addEventListener("input", show);
+  show();
+});
