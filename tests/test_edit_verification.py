@@ -111,3 +111,32 @@ def test_the_review_page_shows_the_failed_check_and_takes_a_reason(
                     follow_redirects=True)
     assert r.status_code == 200
     assert "Not supported by its quotes" in r.text and 'action="/articles/' + slug + '/accept"' in r.text
+
+
+def test_reviewers_delete_statements_and_add_source_sentences_word_for_word(
+        site: tuple[TestClient, dict[str, str], dict[str, Any]]) -> None:
+    client, auth, article = site
+    slug = article["slug"]
+    ref = article["references"][0]
+    doc = client.get(f"/api/v1/documents/{ref['doc_id']}").json()
+    snow = next(s for s in doc["sentences"] if "snow" in doc["text"][s["start"]:s["end"]])
+    body = {"section": "0", "ref": ref["n"], "start": snow["start"], "end": snow["end"]}
+    added = client.post(f"/api/v1/articles/{slug}/statements", headers=auth, json=body)
+    assert added.status_code == 200, added.text
+    new = added.json()["sections"][0]["statements"][-1]
+    assert new["text"] == doc["text"][snow["start"]:snow["end"]] and new["citations"] == [ref["n"]]
+    assert new["added"] and new["edited_by"] == "rita" and new["evidence"][0]["quote"] == new["text"]
+    # Offsets that are not a sentence, or a source the article does not cite, are refused.
+    bad = client.post(f"/api/v1/articles/{slug}/statements", headers=auth,
+                      json={**body, "start": snow["start"] + 1})
+    assert bad.status_code == 422
+    assert client.post(f"/api/v1/articles/{slug}/statements", headers=auth,
+                       json={**body, "ref": 99}).status_code == 422
+    count = len(added.json()["sections"][0]["statements"])
+    gone = client.post(f"/api/v1/articles/{slug}/statements/delete", headers=auth,
+                       json={"section": "0", "statement": count - 1})
+    assert gone.status_code == 200 and len(gone.json()["sections"][0]["statements"]) == count - 1
+    edits = client.get(f"/api/v1/articles/{slug}/comments", headers=auth).json()["edits"]
+    assert [e["before"] == "" for e in edits[-2:]] == [True, False]  # added, then deleted
+    audit = [e["action"] for e in client.get(f"/api/v1/articles/{slug}/audit", headers=auth).json()["entries"]]
+    assert "add-statement" in audit and "delete-statement" in audit

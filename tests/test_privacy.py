@@ -141,3 +141,51 @@ def test_the_csrf_cookie_is_sent_when_medcite_is_opened_from_another_site(home: 
     r = browser(home).get("/")
     cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("mc_csrf="))
     assert "samesite=lax" in cookie.lower()
+
+
+def login(client: TestClient, name: str, password: str) -> int:
+    r = client.post("/login", data={"csrf": csrf(client, "/login"), "name": name, "password": password},
+                    follow_redirects=False)
+    return r.status_code
+
+
+def test_an_account_locks_after_failed_logins_from_any_address(home: Path) -> None:
+    # Each attempt from another address: the per-address limit alone would never trigger.
+    for i in range(5):
+        c = TestClient(create_app(WebSettings(settings=Settings(home=home))), client=(f"192.0.2.{i + 1}", 4000))
+        assert login(c, "rita", "wrong-password") == 401
+    c = TestClient(create_app(WebSettings(settings=Settings(home=home))), client=("192.0.2.99", 4000))
+    assert login(c, "rita", "rita-password") == 429  # locked, even with the right password
+    # A name without an account locks the same way: the lock does not tell which names exist.
+    for _ in range(5):
+        login(c, "nobody-here", "x" * 8)
+    assert login(c, "nobody-here", "x" * 8) == 429
+
+
+def test_the_lock_backs_off_and_a_success_clears_it(home: Path) -> None:
+    acc = Accounts(ArticleDB(Settings(home=home).articles_path))
+    locks = [acc.record_login("rex", False, after=3, base_seconds=30, now=1000.0) for _ in range(6)]
+    assert locks == [0, 0, 30, 60, 120, 240]
+    assert acc.locked_for("rex", now=1000.0) == 240
+    acc.record_login("rex", True, after=3, base_seconds=30, now=2000.0)
+    assert acc.locked_for("rex", now=2000.0) == 0
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(home: Path) -> None:
+    n = iter(range(100))
+
+    def asks(client: TestClient, who: str) -> int:
+        # A new question each time: stored answers are free, only generating one is limited.
+        r = client.post("/api/v1/ask", json={"question": f"Is rubbing with snow harmful, case {next(n)}?"},
+                        headers={"X-Forwarded-For": who})
+        return r.status_code
+
+    opts = {"ask_rate_per_minute": 0.001, "ask_burst": 1}
+    direct = TestClient(create_app(WebSettings(settings=Settings(home=home), **opts)), client=("198.51.100.7", 1))
+    assert asks(direct, "203.0.113.1") in (200, 201)
+    assert asks(direct, "203.0.113.2") == 429  # a spoofed header does not buy a new bucket
+    proxied = TestClient(create_app(WebSettings(settings=Settings(home=home), forwarded_allow_ips=("10.0.0.0/8",),
+                                                **opts)), client=("10.0.0.5", 1))
+    assert asks(proxied, "203.0.113.1") in (200, 201)
+    assert asks(proxied, "203.0.113.2") in (200, 201)  # behind the proxy: one bucket per real client
+    assert asks(proxied, "203.0.113.2") == 429

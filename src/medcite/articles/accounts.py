@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -99,6 +100,33 @@ class Accounts:
             ).fetchone()
             is not None
         )
+
+    def locked_for(self, name: str, now: float | None = None) -> float:
+        """Seconds until ``name`` may try to log in again (0: now)."""
+        row = self.db.conn.execute("SELECT locked_until FROM login_failures WHERE name = ?", (name,)).fetchone()
+        now = time.time() if now is None else now
+        return max(0.0, float(row[0]) - now) if row else 0.0
+
+    def record_login(self, name: str, ok: bool, *, after: int, base_seconds: float,
+                     now: float | None = None) -> float:
+        """Count a log-in attempt of ``name``; returns the lock (seconds) it now has.
+
+        From the ``after``-th failure in a row the account is locked for ``base_seconds``, doubling with
+        each further failure up to an hour; a success clears it. Any name is counted, whether or not an
+        account has it, so the lock does not tell which names exist.
+        """
+        now = time.time() if now is None else now
+        with self.db.transaction() as conn:
+            if ok:
+                conn.execute("DELETE FROM login_failures WHERE name = ?", (name,))
+                return 0.0
+            row = conn.execute("SELECT failures FROM login_failures WHERE name = ?", (name,)).fetchone()
+            failures = (int(row[0]) if row else 0) + 1
+            lock = min(3600.0, base_seconds * 2 ** (failures - after)) if failures >= after else 0.0
+            conn.execute("INSERT INTO login_failures(name, failures, locked_until) VALUES (?, ?, ?) "
+                         "ON CONFLICT(name) DO UPDATE SET failures = excluded.failures, "
+                         "locked_until = excluded.locked_until", (name, failures, now + lock))
+        return lock
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when ``password`` is right, else None (constant work either way)."""

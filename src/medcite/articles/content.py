@@ -10,7 +10,7 @@ import copy
 import difflib
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,19 +51,7 @@ def iter_statements(article: dict[str, Any]) -> Iterator[tuple[str, int, list[st
 
 def find_statement(article: dict[str, Any], section: str, statement: int) -> dict[str, Any]:
     """The statement object at ``section``/``statement`` (raises :class:`EditError`)."""
-    try:
-        parts = [int(p) for p in section.split(".")]
-    except ValueError as exc:
-        raise EditError(f"bad section path {section!r}; use e.g. '0' or '1.2'") from exc
-    secs: list[dict[str, Any]] = article.get("sections", [])
-    node: dict[str, Any] | None = None
-    for p in parts:
-        if p < 0 or p >= len(secs):
-            raise EditError(f"no section {section!r}")
-        node = secs[p]
-        secs = node.get("subsections", [])
-    assert node is not None
-    stmts = node.get("statements", [])
+    stmts = _section_node(article, section).get("statements", [])
     if statement < 0 or statement >= len(stmts):
         raise EditError(f"section {section!r} has no statement {statement}")
     stmt: dict[str, Any] = stmts[statement]  # the live object: apply_edit edits its own copy
@@ -139,9 +127,33 @@ def unverified(article: dict[str, Any]) -> list[tuple[str, int, list[str]]]:
     return out
 
 
-def accept_statement(article: dict[str, Any], section: str, statement: int, reason: str,
-                     actor: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A copy of ``article`` where a statement that failed verification carries the reviewer's reason."""
+@dataclass(slots=True)
+class Changed:
+    """The result of a statement change: the new article and what the edit and audit logs record."""
+
+    content: dict[str, Any]
+    action: str
+    section: str
+    statement: int
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    #: Whether it is a change of wording, listed under "Tracked edits" (a recorded reason is not).
+    tracked: bool = True
+
+
+#: A reviewer's change: article JSON in, :class:`Changed` out (pure; raises :class:`EditError`).
+StatementChange = Callable[[dict[str, Any]], Changed]
+
+
+def reword(article: dict[str, Any], section: str, statement: int, text: str, citations: list[int] | None = None,
+           *, verifier: Verifier | None = None, actor: str | None = None) -> Changed:
+    """:func:`apply_edit` as a :data:`StatementChange`."""
+    new, before, after = apply_edit(article, section, statement, text, citations, verifier=verifier, actor=actor)
+    return Changed(new, "edit-statement", section, statement, before, after)
+
+
+def accept_statement(article: dict[str, Any], section: str, statement: int, reason: str, actor: str) -> Changed:
+    """A statement that failed verification gets the reviewer's reason why it is right."""
     reason = " ".join(reason.split())
     if not reason:
         raise EditError("give the reason the statement is right although its quotes do not show it")
@@ -151,28 +163,80 @@ def accept_statement(article: dict[str, Any], section: str, statement: int, reas
     if not v or v.get("supported"):
         raise EditError("this statement passed verification (or was not edited); nothing to accept")
     v["accepted"] = {"by": actor, "reason": reason[:MAX_STATEMENT_CHARS]}
-    return new, copy.deepcopy(st)
+    after = {"text": st.get("text"), "reason": v["accepted"]["reason"],
+             "failed": [c["detail"] for c in v.get("checks", []) if not c.get("ok")]}
+    return Changed(new, "accept-unverified-statement", section, statement, None, after, tracked=False)
+
+
+def delete_statement(article: dict[str, Any], section: str, statement: int) -> Changed:
+    """Remove a statement (its reference stays listed: other statements or the record may cite it)."""
+    new = copy.deepcopy(article)
+    find_statement(new, section, statement)  # raises for a bad address
+    node = _section_node(new, section)
+    before = node["statements"].pop(statement)
+    return Changed(new, "delete-statement", section, statement, before, {"text": ""})
+
+
+def add_statement(article: dict[str, Any], section: str, quote: dict[str, Any], *, actor: str) -> Changed:
+    """Add a sentence of a cited source, word for word, at the end of ``section``.
+
+    ``quote`` (``ref``, ``doc_id``, ``quote``, ``start``, ``end``) must be the source's text at those
+    offsets (the caller reads it from the store) and ``ref`` a reference of the article for that document.
+    """
+    new = copy.deepcopy(article)
+    node = _section_node(new, section)
+    refs = {int(r["n"]): r for r in new.get("references", [])}
+    ref = int(quote.get("ref", 0))
+    if ref not in refs or refs[ref].get("doc_id") != quote.get("doc_id"):
+        raise EditError(f"reference {ref} is not {quote.get('doc_id')!r}; add sentences from the cited sources")
+    text = str(quote.get("quote", "")).strip()
+    if not text:
+        raise EditError("the chosen sentence is empty")
+    st = {"text": text, "citations": [ref], "facet": "other", "edited": True, "added": True, "edited_by": actor,
+          "evidence": [{"ref": ref, "doc_id": quote["doc_id"], "quote": text, "start": int(quote["start"]),
+                        "end": int(quote["end"])}]}
+    node.setdefault("statements", []).append(st)
+    return Changed(new, "add-statement", section, len(node["statements"]) - 1, None, copy.deepcopy(st))
+
+
+def _section_node(article: dict[str, Any], section: str) -> dict[str, Any]:
+    try:
+        parts = [int(p) for p in section.split(".")]
+    except ValueError as exc:
+        raise EditError(f"bad section path {section!r}; use e.g. '0' or '1.2'") from exc
+    secs: list[dict[str, Any]] = article.get("sections", [])
+    node: dict[str, Any] | None = None
+    for p in parts:
+        if p < 0 or p >= len(secs):
+            raise EditError(f"no section {section!r}")
+        node = secs[p]
+        secs = node.get("subsections", [])
+    assert node is not None
+    return node
 
 
 def provenance(article: dict[str, Any]) -> dict[str, Any]:
     """What the reader should know about where each statement's words come from."""
-    quoted = edited = failed = 0
+    quoted = edited = failed = added = 0
     editors: list[str] = []
     accepted: list[dict[str, str]] = []
     for _path, _j, _trail, st in iter_statements(article):
-        if not st.get("edited"):
+        if st.get("edited_by") and (st.get("edited") or st.get("added")) and st["edited_by"] not in editors:
+            editors.append(str(st["edited_by"]))
+        if st.get("added"):  # a source sentence a reviewer added: still word for word
+            added += 1
+        if not st.get("edited") or st.get("added"):
             quoted += 1
             continue
         edited += 1
-        if st.get("edited_by") and st["edited_by"] not in editors:
-            editors.append(str(st["edited_by"]))
         v = st.get("verification") or {}
         if v and not v.get("supported"):
             failed += 1
             if v.get("accepted"):
                 accepted.append({"text": str(st.get("text", "")), "by": str(v["accepted"]["by"]),
                                  "reason": str(v["accepted"]["reason"])})
-    return {"quoted": quoted, "edited": edited, "editors": editors, "failed": failed, "accepted": accepted}
+    return {"quoted": quoted, "edited": edited, "added": added, "editors": editors, "failed": failed,
+            "accepted": accepted}
 
 
 def validate_citations(article: dict[str, Any]) -> list[str]:

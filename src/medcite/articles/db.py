@@ -23,7 +23,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from medcite.articles.content import EditError, accept_statement, apply_edit, content_hash, unverified
+from medcite.articles.content import (
+    EditError,
+    StatementChange,
+    accept_statement,
+    content_hash,
+    reword,
+    unverified,
+)
 from medcite.articles.schema import migrate
 from medcite.articles.slug import owned_key, private_slug, question_key
 from medcite.articles.workflow import EDITABLE, transition
@@ -460,52 +467,49 @@ class ArticleDB(SQLiteFile):
             )
         ]
 
-    def edit_statement(self, variant_id: int, section: str, statement: int, text: str, *, actor: str,
-                       citations: list[int] | None = None, verifier: Verifier | None = None) -> VariantRow:
-        """Change one statement's text (tracked); its citations must stay valid, and with a
-        ``verifier`` the new text is checked against its quotes (the verdict is kept on it)."""
+    def change(self, variant_id: int, change: StatementChange, *, actor: str) -> VariantRow:
+        """Apply a reviewer's change to one statement of the current version (tracked and audited).
+
+        ``change(content)`` is pure (see :mod:`medcite.articles.content`): it returns the new content
+        and what to record; it raises :class:`EditError` for a change that would break the article.
+        """
         with self.transaction() as conn:
             var = _variant(conn.execute(f"SELECT {_VAR_COLS} FROM variants WHERE id = ?", (variant_id,)).fetchone())
             if var.status not in EDITABLE:
                 raise ReviewConflict(f"an article in status {var.status!r} cannot be edited; reopen the review")
             if var.version != self._latest(conn, var.article_id):
                 raise ReviewConflict("only the current version can be edited")
-            new, before, after = apply_edit(var.content, section, statement, text, citations,
-                                            verifier=verifier, actor=actor)
+            done = change(var.content)
             now = now_iso()
             # content_hash stays the hash of what the generator produced, so a
             # regeneration that yields the same article keeps the editor's work.
-            conn.execute(
-                "UPDATE variants SET content = ?, updated_at = ? WHERE id = ?",
-                (json.dumps(new, ensure_ascii=False), now, variant_id),
-            )
-            conn.execute(
-                "INSERT INTO edits(variant_id, section, statement, before, after, author, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (variant_id, section, statement, before["text"], after["text"], actor, now),
-            )
+            conn.execute("UPDATE variants SET content = ?, updated_at = ? WHERE id = ?",
+                         (json.dumps(done.content, ensure_ascii=False), now, variant_id))
+            if done.tracked:
+                conn.execute(
+                    "INSERT INTO edits(variant_id, section, statement, before, after, author, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (variant_id, done.section, done.statement, str((done.before or {}).get("text", "")),
+                     str((done.after or {}).get("text", "")), actor, now),
+                )
             (slug,) = conn.execute("SELECT slug FROM articles WHERE id = ?", (var.article_id,)).fetchone()
-            self._audit(conn, actor, "edit-statement", f"article:{slug}#v{var.version}/{var.audience}",
-                        {"section": section, "statement": statement, **before},
-                        {"section": section, "statement": statement, **after})
+            where = {"section": done.section, "statement": done.statement}
+            self._audit(conn, actor, done.action, f"article:{slug}#v{var.version}/{var.audience}",
+                        {**where, **done.before} if done.before is not None else None,
+                        {**where, **done.after} if done.after is not None else None)
         return self.variant_by_id(variant_id)
+
+    def edit_statement(self, variant_id: int, section: str, statement: int, text: str, *, actor: str,
+                       citations: list[int] | None = None, verifier: Verifier | None = None) -> VariantRow:
+        """Change one statement's text (its citations must stay valid; with a ``verifier`` the new text
+        is checked against its quotes and the verdict kept on it)."""
+        return self.change(variant_id, lambda c: reword(c, section, statement, text, citations, verifier=verifier,
+                                                         actor=actor), actor=actor)
 
     def accept_statement(self, variant_id: int, section: str, statement: int, reason: str, *,
                          actor: str) -> VariantRow:
         """Record why an edited statement that failed verification is right (audited; unblocks approval)."""
-        with self.transaction() as conn:
-            var = _variant(conn.execute(f"SELECT {_VAR_COLS} FROM variants WHERE id = ?", (variant_id,)).fetchone())
-            if var.status not in EDITABLE:
-                raise ReviewConflict(f"an article in status {var.status!r} cannot be changed; reopen the review")
-            new, after = accept_statement(var.content, section, statement, reason, actor)
-            conn.execute("UPDATE variants SET content = ?, updated_at = ? WHERE id = ?",
-                         (json.dumps(new, ensure_ascii=False), now_iso(), variant_id))
-            (slug,) = conn.execute("SELECT slug FROM articles WHERE id = ?", (var.article_id,)).fetchone()
-            self._audit(conn, actor, "accept-unverified-statement", f"article:{slug}#v{var.version}/{var.audience}",
-                        None, {"section": section, "statement": statement, "text": after.get("text"),
-                               "reason": after["verification"]["accepted"]["reason"],
-                               "failed": [c["detail"] for c in after["verification"]["checks"] if not c["ok"]]})
-        return self.variant_by_id(variant_id)
+        return self.change(variant_id, lambda c: accept_statement(c, section, statement, reason, actor), actor=actor)
 
     def edits(self, variant_id: int) -> list[Edit]:
         return [

@@ -114,8 +114,17 @@ CREATE INDEX articles_shared ON articles(shared_key);
 CREATE INDEX articles_owner ON articles(owner);
 """
 
+# v3: failed log-ins per account name, shared by every worker process, for the lockout.
+_V3 = """
+CREATE TABLE login_failures (
+    name          TEXT PRIMARY KEY,
+    failures      INTEGER NOT NULL,
+    locked_until  REAL NOT NULL DEFAULT 0
+);
+"""
+
 #: ``MIGRATIONS[i]`` takes a database from ``user_version == i`` to ``i + 1``.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -41,6 +41,7 @@ def _from_json(text: str) -> Any:
     d = json.loads(text)
     d["settings"] = Settings.resolve(d["settings"])
     d["policy_path"] = Path(d["policy_path"]) if d.get("policy_path") else None
+    d["forwarded_allow_ips"] = tuple(d.get("forwarded_allow_ips", ()))
     return _web_settings(**d)
 
 
@@ -49,6 +50,21 @@ def app_factory() -> Any:
     from medcite.web.app import create_app
 
     return create_app(_from_json(os.environ[SETTINGS_ENV]))
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """Parse ``--forwarded-allow-ips``; a bad entry is a usage error that names it."""
+    import ipaddress
+
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError as exc:
+            raise click.BadParameter(f"{part!r} is not an IP address or CIDR block",
+                                     param_hint="--forwarded-allow-ips") from exc
+        out.append(part)
+    return tuple(out)
 
 
 @click.command()
@@ -66,10 +82,14 @@ def app_factory() -> Any:
               help="Mark cookies Secure (default: on unless bound to loopback; serve behind TLS).")
 @click.option("--policy", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Editorial policy Markdown (default: <home>/editorial-policy.md, else the bundled one).")
+@click.option("--forwarded-allow-ips", envvar="MEDCITE_FORWARDED_ALLOW_IPS", default="",
+              help="Comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is "
+                   "trusted for rate limits (default: none; the header is ignored).")
 @click.option("--log-level", default="warning", show_default=True)
 @home_option
 def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst: int, max_body: int,
-          secure_cookies: bool | None, policy: str | None, log_level: str, home: str | None) -> None:
+          secure_cookies: bool | None, policy: str | None, forwarded_allow_ips: str, log_level: str,
+          home: str | None) -> None:
     """Run the web app and REST API (docs at /api/docs) over the store in --home."""
     import uvicorn
 
@@ -91,7 +111,7 @@ def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst:
     ws = _web_settings(
         settings=settings, host=host, port=port, secure_cookies=(not loopback) if secure_cookies is None
         else secure_cookies, max_body_bytes=max_body, ask_rate_per_minute=ask_rate, ask_burst=ask_burst,
-        policy_path=Path(policy) if policy else None,
+        policy_path=Path(policy) if policy else None, forwarded_allow_ips=_networks(forwarded_allow_ips),
     )
     n = workers or max(2, min(os.cpu_count() or 1, 8))
     os.environ[SETTINGS_ENV] = _to_json(ws)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field
 
 from medcite.answer import question_problem
-from medcite.articles.content import diff_articles
+from medcite.articles.content import add_statement, delete_statement, diff_articles
 from medcite.articles.db import ArticleRow
 from medcite.articles.service import AUDIENCE_CHOICES, to_audience
 from medcite.articles.sources import check_sources
@@ -24,6 +24,7 @@ from medcite.web.deps import (
     generating,
     readable,
     require_api_reviewer,
+    source_sentence,
     state,
 )
 from medcite.web.errors import SQL_INT_MAX, ApiError
@@ -238,6 +239,39 @@ def edit(slug: str, body: EditIn, request: Request) -> dict[str, Any]:
     st = state(request)
     var = st.db.edit_statement(var_id, body.section, body.statement, body.text, actor=user.name,
                                citations=body.citations, verifier=st.verifier)
+    return article_payload(art, var, _parent_slug(request, art))
+
+
+class DeleteIn(BaseModel):
+    section: Annotated[str, Field(max_length=20, pattern=r"^\d+(\.\d+)*$")]
+    statement: Annotated[int, Field(ge=0, le=SQL_INT_MAX)]
+    audience: Literal["clinician", "patient"] | None = None
+
+
+class AddIn(BaseModel):
+    section: Annotated[str, Field(max_length=20, pattern=r"^\d+(\.\d+)*$")]
+    ref: Annotated[int, Field(ge=1, le=SQL_INT_MAX)]
+    start: Annotated[int, Field(ge=0, le=SQL_INT_MAX)]
+    end: Annotated[int, Field(ge=1, le=SQL_INT_MAX)]
+    audience: Literal["clinician", "patient"] | None = None
+
+
+@router.post("/articles/{slug}/statements/delete", summary="Delete a statement (tracked)")
+def delete_statement_api(slug: str, body: DeleteIn, request: Request) -> dict[str, Any]:
+    user = require_api_reviewer(request)
+    art, var_id = _review_variant(request, slug, body.audience)
+    var = state(request).db.change(var_id, lambda c: delete_statement(c, body.section, body.statement),
+                                   actor=user.name)
+    return article_payload(art, var, _parent_slug(request, art))
+
+
+@router.post("/articles/{slug}/statements", summary="Add a sentence of a cited source as a statement (tracked)")
+def add_statement_api(slug: str, body: AddIn, request: Request) -> dict[str, Any]:
+    user = require_api_reviewer(request)
+    art, var_id = _review_variant(request, slug, body.audience)
+    st = state(request)
+    quote = source_sentence(request, st.db.variant_by_id(var_id).content, body.ref, body.start, body.end)
+    var = st.db.change(var_id, lambda c: add_statement(c, body.section, quote, actor=user.name), actor=user.name)
     return article_payload(art, var, _parent_slug(request, art))
 
 

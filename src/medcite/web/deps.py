@@ -52,8 +52,21 @@ def state(request: Request) -> AppState:
 
 
 def client_key(request: Request) -> str:
-    """The rate-limit key: the peer address (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The rate-limit key: the client's address.
+
+    The peer address, unless the peer is a trusted proxy (``--forwarded-allow-ips``): then the
+    right-most ``X-Forwarded-For`` address that is not itself a trusted proxy (the left part of the
+    header is whatever the client wrote).
+    """
+    peer = request.client.host if request.client else "unknown"
+    ws = state(request).ws
+    if not ws.forwarded_allow_ips or not ws.trusts_proxy(peer):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not ws.trusts_proxy(hop):
+            return hop
+    return peer
 
 
 def charge_ask(request: Request) -> None:
@@ -139,6 +152,18 @@ def readable(request: Request, art: ArticleRow, user: User | None = None) -> Art
     if not may_read(request, art, user):
         raise ApiError(404, f"no article {art.slug!r}")
     return art
+
+
+def source_sentence(request: Request, article: dict[str, Any], ref: int, start: int, end: int) -> dict[str, Any]:
+    """The quote of a sentence a reviewer adds: a stored sentence of the reference's document, exactly."""
+    refs = {int(r["n"]): r for r in article.get("references", [])}
+    if ref not in refs:
+        raise ApiError(422, f"the article has no reference {ref}")
+    doc_id = str(refs[ref]["doc_id"])
+    store = state(request).engine.store
+    if not any(s.start == start and s.end == end for s in store.sentences(doc_id)):
+        raise ApiError(422, f"{start}-{end} is not a sentence of {doc_id}; choose one from the source's sentence list")
+    return {"ref": ref, "doc_id": doc_id, "quote": store.text(doc_id)[start:end], "start": start, "end": end}
 
 
 def actor_name(user: User | None, request: Request) -> str:

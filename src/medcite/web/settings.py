@@ -43,7 +43,27 @@ class WebSettings:
     #: The Markdown editorial policy; default: ``<home>/editorial-policy.md`` if present.
     policy_path: Path | None = None
     site_name: str = "medcite"
+    #: Peers (addresses or CIDR blocks) trusted to set ``X-Forwarded-For``: a reverse proxy in front of
+    #: medcite. Requests from them are rate-limited by the client address the proxy reports; from any
+    #: other peer the header is ignored (anyone could send it).
+    forwarded_allow_ips: tuple[str, ...] = ()
+    #: Failed log-ins of one account before it is locked, and the first lock (doubling with each
+    #: further failure, up to an hour): guessing one password is slow from any number of addresses.
+    lockout_after: int = 5
+    lockout_seconds: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
+
+    def trusts_proxy(self, peer: str) -> bool:
+        """Whether ``peer`` is one of :attr:`forwarded_allow_ips`.
+
+        >>> WebSettings(Settings(home=Path(".")), forwarded_allow_ips=("10.0.0.0/8",)).trusts_proxy("10.1.2.3")
+        True
+        """
+        try:
+            ip = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(n, strict=False) for n in self.forwarded_allow_ips)
 
     @property
     def articles_path(self) -> Path:
