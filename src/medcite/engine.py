@@ -18,6 +18,7 @@ from medcite.store.db import Store
 from medcite.store.repository import StoreRepository
 
 if TYPE_CHECKING:
+    from medcite.answer.compose import Synthesizer
     from medcite.answer.rank import Ranker
     from medcite.model import Article, Audience
     from medcite.verify import Verifier
@@ -67,17 +68,43 @@ class Engine:
             if s.passage_id in passages
         ]
 
-    def ask(self, question: str, *, audience: Audience = "clinician", thread: str | None = None) -> Article:
-        """Answer ``question`` with a cited article (see :mod:`medcite.answer`)."""
+    def ask(self, question: str, *, audience: Audience = "clinician", thread: str | None = None,
+            synthesizer: str = "extractive") -> Article:
+        """Answer ``question`` with a cited article (see :mod:`medcite.answer`).
+
+        ``synthesizer="llm"`` lets the language model of ``settings.llm`` write a verified summary
+        (the extractive article stays, as the fallback and below the summary).
+        """
         from medcite.answer.pipeline import answer
 
-        return answer(self, question, audience=audience, thread=thread)
+        return answer(self, question, audience=audience, thread=thread, synthesizer=self.synthesizer(synthesizer))
+
+    def synthesizer(self, name: str = "extractive") -> Synthesizer:
+        """The article composer called ``name`` (``extractive`` or ``llm``)."""
+        from medcite.answer.compose import ExtractiveSynthesizer
+
+        if name == "extractive":
+            return ExtractiveSynthesizer()
+        if name != "llm":
+            raise ValueError(f"unknown synthesizer {name!r}; use 'extractive' or 'llm'")
+        cfg = self.settings.llm
+        if not cfg.url:
+            raise ValueError("the llm synthesizer needs an endpoint: pass --llm-url (an OpenAI-compatible .../v1)")
+        from medcite.answer.generate import LLMSynthesizer
+        from medcite.llm.client import ChatClient
+
+        client = ChatClient(cfg.url, model=cfg.model, key_env=cfg.key_env, timeout=cfg.timeout,
+                            max_tokens=cfg.max_tokens, schema_style=cfg.schema_style)
+        return LLMSynthesizer(client, self.verifier(), max_evidence=cfg.max_evidence)
 
     def verifier(self) -> Verifier:
         """The statement verifier, with this corpus as its vocabulary (see :mod:`medcite.verify`)."""
         from medcite.verify import RuleVerifier
 
-        return RuleVerifier(self.word_share, self.settings.verify.rare_share)
+        # A library of a few documents says nothing about which words are rare: below
+        # min_documents the rare-word check is off (drug stems, names and the rest still apply).
+        enough = self.store.document_count() >= self.settings.verify.min_documents
+        return RuleVerifier(self.word_share if enough else None, self.settings.verify.rare_share)
 
     def word_share(self, words: Sequence[str]) -> dict[str, float]:
         """For each word, the share of the corpus's documents that hold it, estimated from the index.
@@ -87,12 +114,13 @@ class Engine:
         word is called rare here no more often than on the benchmark, which
         counts documents (docs/decisions.md, "Verifier").
         """
-        from medcite.index.tokenize import tokenize
+        from medcite.index.tokenize import STOPWORDS, tokenize
 
         terms = {w: (tokenize(w, stopwords=False) or [w.lower()])[0] for w in words}
         df = self.backend.doc_freq(list(set(terms.values())))
         n = max(1, self.store.document_count())
-        return {w: df.get(t, 0) / n for w, t in terms.items()}
+        # Stopwords are not indexed; they are the commonest words there are.
+        return {w: 1.0 if w.lower() in STOPWORDS else df.get(t, 0) / n for w, t in terms.items()}
 
     def close(self) -> None:
         self.store.close()

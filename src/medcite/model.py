@@ -217,6 +217,10 @@ class Statement:
     facet: Facet = "other"
     #: Set when an editor changed the text; the original stays in evidence.
     edited: bool = False
+    #: Written by a language model from its evidence (``medcite ask --synthesizer llm``), not quoted.
+    generated: bool = False
+    #: The verifier's verdict on a generated statement (``supported`` and its ``checks``).
+    verification: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -267,3 +271,5 @@ class Article:
     uncovered: list[str] = field(default_factory=list)
     #: Why the pipeline abstained or what it nearly cited: threshold, best score, best candidate.
     abstention: dict[str, Any] | None = None
+    #: How a language model took part, when one did (time, sentences written and kept, fallback reason).
+    generation: dict[str, Any] | None = None

@@ -107,6 +107,27 @@ class VerifySettings:
     #: corpus's documents hold it (drug, test and disease names are rare; paraphrase words are
     #: not). Chosen on the dev split of ``medcite eval verifier`` (docs/benchmarks.md).
     rare_share: float = 0.01
+    #: Fewer documents than this and word shares mean nothing (in a one-guideline library every word
+    #: is rare): the rare-word check is skipped. The benchmark's vocabulary has 600 documents.
+    min_documents: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class LLMSettings:
+    """An opt-in OpenAI-compatible chat endpoint for ``--synthesizer llm`` (none by default: offline)."""
+
+    #: The endpoint root, e.g. ``http://127.0.0.1:8080/v1``; None: no language model.
+    url: str | None = None
+    model: str = "default"
+    #: The environment variable that holds the API key of a remote endpoint (the key is never stored).
+    key_env: str = "MEDCITE_LLM_KEY"
+    #: Seconds to wait for the whole answer; then the extractive article is shown with the reason.
+    timeout: float = 60.0
+    max_tokens: int = 600
+    #: ``json_object`` (llama.cpp) or ``json_schema`` (vLLM, OpenAI) structured output.
+    schema_style: str = "json_object"
+    #: Evidence sentences shown to the model.
+    max_evidence: int = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +138,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     ask: AskSettings = field(default_factory=AskSettings)
     verify: VerifySettings = field(default_factory=VerifySettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
     #: A ranker model other than the shipped one (``medcite train-ranker --out``).
     ranker_path: Path | None = None
 

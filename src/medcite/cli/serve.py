@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from medcite.cli.common import home_option, settings_from
-from medcite.settings import Settings
+from medcite.settings import LLMSettings, Settings
 
 SETTINGS_ENV = "MEDCITE_WEB_SETTINGS_JSON"
 
@@ -33,13 +33,17 @@ def _web_settings(**kw: Any) -> Any:
 def _to_json(ws: Any) -> str:
     d = {f.name: getattr(ws, f.name) for f in dataclasses.fields(ws)}
     d["settings"] = str(ws.settings.home)
+    d["llm"] = dataclasses.asdict(ws.settings.llm)
     d["policy_path"] = str(ws.policy_path) if ws.policy_path else None
     return json.dumps(d)
 
 
 def _from_json(text: str) -> Any:
     d = json.loads(text)
+    llm = d.pop("llm", None)
     d["settings"] = Settings.resolve(d["settings"])
+    if llm:
+        d["settings"] = dataclasses.replace(d["settings"], llm=LLMSettings(**llm))
     d["policy_path"] = Path(d["policy_path"]) if d.get("policy_path") else None
     d["forwarded_allow_ips"] = tuple(d.get("forwarded_allow_ips", ()))
     return _web_settings(**d)
@@ -85,11 +89,17 @@ def _networks(text: str) -> tuple[str, ...]:
 @click.option("--forwarded-allow-ips", envvar="MEDCITE_FORWARDED_ALLOW_IPS", default="",
               help="Comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is "
                    "trusted for rate limits (default: none; the header is ignored).")
+@click.option("--synthesizer", type=click.Choice(["extractive", "llm"]), default="extractive", show_default=True,
+              help="How new articles are written; llm needs --llm-url (API clients may choose per request).")
+@click.option("--llm-url", envvar="MEDCITE_LLM_URL", default=None,
+              help="OpenAI-compatible endpoint root, e.g. http://127.0.0.1:8080/v1 (llama.cpp, vLLM, Ollama).")
+@click.option("--llm-model", envvar="MEDCITE_LLM_MODEL", default="default", show_default=True)
+@click.option("--llm-timeout", type=click.FloatRange(1, 3600), default=60.0, show_default=True)
 @click.option("--log-level", default="warning", show_default=True)
 @home_option
 def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst: int, max_body: int,
-          secure_cookies: bool | None, policy: str | None, forwarded_allow_ips: str, log_level: str,
-          home: str | None) -> None:
+          secure_cookies: bool | None, policy: str | None, forwarded_allow_ips: str, synthesizer: str,
+          llm_url: str | None, llm_model: str, llm_timeout: float, log_level: str, home: str | None) -> None:
     """Run the web app and REST API (docs at /api/docs) over the store in --home."""
     import uvicorn
 
@@ -97,6 +107,10 @@ def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst:
     from medcite.web.settings import is_loopback
 
     settings = settings_from(home)
+    if synthesizer == "llm" and not llm_url:
+        raise click.UsageError("--synthesizer llm needs --llm-url (an OpenAI-compatible endpoint)")
+    settings = dataclasses.replace(settings, llm=dataclasses.replace(settings.llm, url=llm_url, model=llm_model,
+                                                                     timeout=llm_timeout))
     if not settings.store_path.exists():
         raise click.ClickException(
             f"no medcite store at {settings.store_path}; run `medcite ingest --demo` (or `medcite ingest PATH`) first"
@@ -112,6 +126,7 @@ def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst:
         settings=settings, host=host, port=port, secure_cookies=(not loopback) if secure_cookies is None
         else secure_cookies, max_body_bytes=max_body, ask_rate_per_minute=ask_rate, ask_burst=ask_burst,
         policy_path=Path(policy) if policy else None, forwarded_allow_ips=_networks(forwarded_allow_ips),
+        synthesizer=synthesizer,
     )
     n = workers or max(2, min(os.cpu_count() or 1, 8))
     os.environ[SETTINGS_ENV] = _to_json(ws)

@@ -131,6 +131,10 @@ class _Renderer:
             else:  # a citation without a quote still points at its reference
                 cites.append(f'<a class="cite" href="#ref-{n}" aria-label="Reference {n}">{n}</a>')
         edited = ' <span class="edited" title="Edited by a reviewer">edited</span>' if st.edited else ""
+        if st.generated:  # written by a language model: say from which sources, and that it was checked
+            src = ", ".join(f"[{n}]" for n in st.citations)
+            edited += (f' <span class="generated" title="Written by a language model and checked against the '
+                       f'quotes it cites">written from {escape(src)}</span>')
         sup = f'<sup class="cites">{", ".join(cites)}</sup>' if cites else ""
         return f'<span class="statement" id="st-{sid}">{escape(st.text)}{sup}{edited}</span>', "".join(blocks)
 
@@ -199,7 +203,7 @@ h1{font:600 2rem/1.25 system-ui,sans-serif} h2,h3,h4{font-family:system-ui,sans-
 .cites{font:600 .7rem system-ui,sans-serif;margin-left:.15em} .cites a{color:#0b6e99;text-decoration:none}
 .note,.notes,.disclaimer{font-size:.9rem;color:#4a5968} .kind,.level{font:.75rem system-ui,sans-serif;
 background:#eef4f7;border-radius:3px;padding:0 .35em;margin-left:.3em} .references li{margin:.4em 0}
-.edited{font:.7rem system-ui,sans-serif;color:#8a5a00}
+.edited,.generated{font:.7rem system-ui,sans-serif;color:#8a5a00}
 """
 
 

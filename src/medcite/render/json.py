@@ -42,6 +42,8 @@ def _statement(d: dict[str, Any]) -> Statement:
         evidence=[Quote(**q) for q in d.get("evidence", [])],
         facet=cast(Facet, d.get("facet", "other")),
         edited=bool(d.get("edited", False)),
+        generated=bool(d.get("generated", False)),
+        verification=d.get("verification"),
     )
 
 
@@ -78,6 +80,7 @@ def article_from_dict(d: dict[str, Any]) -> Article:
         sub_questions=list(d.get("sub_questions", [])),
         uncovered=list(d.get("uncovered", [])),
         abstention=d.get("abstention"),
+        generation=d.get("generation"),
     )
 
 

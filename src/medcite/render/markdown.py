@@ -18,7 +18,8 @@ def _display(text: str) -> str:
 
 
 def _cite(st: Statement) -> str:
-    return "".join(f" [{n}]" for n in st.citations)
+    marks = "".join(f" [{n}]" for n in st.citations)
+    return marks + (" (written from the cited evidence, checked)" if st.generated else "")
 
 
 def _study_tag(st: Statement, refs: dict[int, Reference]) -> str:

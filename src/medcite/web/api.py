@@ -16,6 +16,7 @@ from medcite.articles.sources import check_sources
 from medcite.articles.workflow import parse_status
 from medcite.model import Audience, SourceKind
 from medcite.web.deps import (
+    SYNTHESIZER,
     actor_name,
     article_payload,
     asker,
@@ -51,6 +52,9 @@ class AskIn(BaseModel):
     #: With ``regenerate``: the article to answer again (questions are per asker, so the words alone
     #: may name several); default: the reviewer's own article of that question, else the published one.
     slug: Annotated[str | None, Field(max_length=100)] = None
+    #: How a newly generated article is written (default: the server's setting); a stored answer is returned
+    #: as stored. ``llm`` needs a server started with ``--llm-url``.
+    synthesizer: Literal["extractive", "llm"] | None = None
 
 
 class FollowUpIn(BaseModel):
@@ -113,8 +117,14 @@ def ask(body: AskIn, request: Request, response: Response) -> dict[str, Any]:
             return {**article_payload(hit.article, hit.variant), "outcome": hit.outcome}
     charge_ask(request)
     target = st.db.get(body.slug) if body.regenerate and body.slug else None
-    res = generating(lambda: st.service.ask(body.question, audience, actor=actor_name(user, request),
-                                            regenerate=body.regenerate, owner=owner, target=target))
+    if body.synthesizer == "llm" and not st.engine.settings.llm.url:
+        raise ApiError(422, "this server has no language model; start it with --llm-url, or ask for 'extractive'")
+    token = SYNTHESIZER.set(body.synthesizer)
+    try:
+        res = generating(lambda: st.service.ask(body.question, audience, actor=actor_name(user, request),
+                                                regenerate=body.regenerate, owner=owner, target=target))
+    finally:
+        SYNTHESIZER.reset(token)
     if res.outcome == "created":
         response.status_code = 201
     return {**article_payload(res.article, res.variant), "outcome": res.outcome}

@@ -22,7 +22,7 @@ from medcite.engine import Engine
 from medcite.model import Article, Audience
 from medcite.store.db import DocumentNotFound
 from medcite.web import api, pages, review_pages
-from medcite.web.deps import OWNER_COOKIE, OWNER_COOKIE_SECONDS, AppState, human_date
+from medcite.web.deps import OWNER_COOKIE, OWNER_COOKIE_SECONDS, SYNTHESIZER, AppState, human_date
 from medcite.web.errors import ApiError
 from medcite.web.security import SECURITY_HEADERS, BodyLimit, SecurityHeaders, TokenBucket
 from medcite.web.settings import WebSettings
@@ -103,10 +103,12 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     def answer(question: str, audience: Audience, thread: str | None) -> Article:
         from medcite.answer.threads import ThreadNotFound
 
+        # The synthesizer of this request (API ``synthesizer``), else the server's (``serve --synthesizer``).
+        which = SYNTHESIZER.get() or ws.synthesizer
         try:
-            return engine.ask(question, audience=audience, thread=thread)
+            return engine.ask(question, audience=audience, thread=thread, synthesizer=which)
         except ThreadNotFound:  # the thread file was reset: answer without the earlier context
-            return engine.ask(question, audience=audience, thread=None)
+            return engine.ask(question, audience=audience, thread=None, synthesizer=which)
 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["human_date"] = human_date

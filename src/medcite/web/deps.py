@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,6 +23,9 @@ from medcite.web.security import TokenBucket
 from medcite.web.settings import WebSettings
 
 T = TypeVar("T")
+
+#: The synthesizer a request asked for (set by the API for the duration of one ask; None: the server's).
+SYNTHESIZER: ContextVar[str | None] = ContextVar("medcite_synthesizer", default=None)
 
 SESSION_COOKIE = "mc_session"
 CSRF_COOKIE = "mc_csrf"

@@ -43,6 +43,9 @@ class WebSettings:
     #: The Markdown editorial policy; default: ``<home>/editorial-policy.md`` if present.
     policy_path: Path | None = None
     site_name: str = "medcite"
+    #: How new articles are written: ``extractive`` (quotes only) or ``llm`` (a verified summary written by
+    #: the language model of ``settings.llm``, over the extractive article).
+    synthesizer: str = "extractive"
     #: Peers (addresses or CIDR blocks) trusted to set ``X-Forwarded-For``: a reverse proxy in front of
     #: medcite. Requests from them are rate-limited by the client address the proxy reports; from any
     #: other peer the header is ignored (anyone could send it).
