@@ -120,3 +120,45 @@ def test_a_slow_endpoint_times_out_instead_of_hanging(engine: Engine) -> None:
         server.close()
     assert "did not answer within 1 s" in a["generation"]["fallback"]
     assert any("37 to 39" in q for q in quotes(a))
+
+
+def events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for block in text.split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "event" in lines:
+            out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+def test_the_stream_reports_stages_then_the_article_even_when_the_model_is_down(
+        frostbite_home: Callable[..., Path]) -> None:
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from medcite.web.app import create_app
+    from medcite.web.settings import WebSettings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    settings = Settings(home=frostbite_home())
+    settings = replace(settings, llm=replace(settings.llm, url=dead, timeout=5))
+    client = TestClient(create_app(WebSettings(settings=settings, ask_rate_per_minute=0.001, ask_burst=2)))
+    r = client.post("/api/v1/ask/stream", json={"question": QUESTION, "synthesizer": "llm"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    got = events(r.text)
+    stages = [d["stage"] for k, d in got if k == "stage"]
+    assert stages[:2] == ["searching", "composing"] and "writing" in stages
+    kind, art = got[-1]
+    assert kind == "article" and art["outcome"] == "created"
+    stored = client.get(f"/api/v1/articles/{art['slug']}").json()
+    assert "cannot reach the language model" in stored["generation"]["fallback"]
+    # Asked again: the stored article at once, no stages.
+    again = events(client.post("/api/v1/ask/stream", json={"question": QUESTION}).text)
+    assert again == [("article", {"slug": art["slug"], "url": art["url"], "outcome": "stored"})]
+    # Errors before the stream starts are plain JSON errors.
+    client.post("/api/v1/ask/stream", json={"question": "Is snow rubbing harmful?"})
+    limited = client.post("/api/v1/ask/stream", json={"question": "Is ibuprofen useful for frostbite?"})
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medcite.answer.compose import ExtractiveSynthesizer
+from medcite.answer.progress import report as stage
 from medcite.answer.select import Evidence, EvidenceItem
 from medcite.llm.client import ChatClient, LLMError
 from medcite.model import Article, ArticleSection, Quote, Statement
@@ -113,6 +114,7 @@ class LLMSynthesizer:
             return article
         items = _ordered(ev)[:self.max_evidence]
         t0 = time.perf_counter()
+        stage("writing")
         try:
             out = self.client.complete_json(_messages(ev, items), SCHEMA)
         except LLMError as exc:
@@ -123,6 +125,7 @@ class LLMSynthesizer:
             _attach(article, report)
             return article
         report.seconds = time.perf_counter() - t0
+        stage("verifying")
         kept = self._verified(out, items, ev, report)
         if kept:
             article.sections.insert(0, _summary(article, kept))

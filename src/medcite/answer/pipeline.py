@@ -17,6 +17,7 @@ from medcite.answer import resolve_audience
 from medcite.answer.compose import ExtractiveSynthesizer, Synthesizer
 from medcite.answer.followups import follow_ups, subject_name
 from medcite.answer.ports import Repository, Search
+from medcite.answer.progress import report
 from medcite.answer.rank import Ranker, Scored, score
 from medcite.answer.retrieve import QueryTerms, dedupe, retrieve
 from medcite.answer.select import Evidence, select
@@ -84,8 +85,10 @@ def answer(
     try:
         prior = threads.last_query(thread) if thread else None
         prior_topic = tuple(prior.focus.split()) if prior is not None else ()
+        report("searching")
         trace = run(engine.backend, engine.repository, question, audience=aud, settings=engine.settings.ask,
                     ranker=engine.ranker, prior_topic=prior_topic)
+        report("composing")
         article = (synthesizer or ExtractiveSynthesizer()).compose(trace.evidence)
         u = trace.understanding
         if article.answerable:

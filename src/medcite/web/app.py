@@ -21,7 +21,7 @@ from medcite.articles.service import ArticleService
 from medcite.engine import Engine
 from medcite.model import Article, Audience
 from medcite.store.db import DocumentNotFound
-from medcite.web import api, pages, review_pages
+from medcite.web import api, pages, review_pages, stream
 from medcite.web.deps import OWNER_COOKIE, OWNER_COOKIE_SECONDS, SYNTHESIZER, AppState, human_date
 from medcite.web.errors import ApiError
 from medcite.web.security import SECURITY_HEADERS, BodyLimit, SecurityHeaders, TokenBucket
@@ -127,6 +127,7 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     app.state.medcite = st
     app.state.session_ttl = timedelta(hours=ws.session_hours)
     _install_error_handlers(app)
+    app.include_router(stream.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(review_pages.router)

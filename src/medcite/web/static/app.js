@@ -85,3 +85,60 @@ document.querySelectorAll("textarea[data-counter]").forEach((box) => {
   box.addEventListener("input", show);
   show();
 });
+
+// Asking shows what is happening (server-sent events from /api/v1/ask/stream); without
+// JavaScript, or if streaming fails to start, the form posts as usual.
+(function () {
+  var form = document.querySelector("form.ask-form[data-stream]");
+  if (!form || !window.fetch || !window.TextDecoder) return;
+  var status = document.getElementById("ask-status");
+  var LABELS = {
+    searching: "Searching the library…",
+    composing: "Choosing the evidence…",
+    writing: "A language model is writing a summary from the evidence…",
+    verifying: "Checking every written sentence against the quotes it cites…"
+  };
+  function show(text, isError) {
+    if (!status) return;
+    status.textContent = text;
+    status.hidden = false;
+    status.className = isError ? "ask-status error" : "ask-status";
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    show(LABELS.searching, false);
+    fetch(form.dataset.stream, {
+      method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({question: form.elements.question.value, audience: form.elements.who.value})
+    }).then(function (r) {
+      if (!r.ok || !r.body) {
+        return r.json().then(function (j) { throw new Error(j.error ? j.error.message : "HTTP " + r.status); });
+      }
+      var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return;
+          buffer += decoder.decode(chunk.value, {stream: true});
+          var parts = buffer.split("\n\n");
+          buffer = parts.pop();
+          parts.forEach(function (block) {
+            var kind = (block.match(/^event: (.*)$/m) || [])[1];
+            var data = (block.match(/^data: (.*)$/m) || [])[1];
+            if (!kind || !data) return;
+            var d = JSON.parse(data);
+            if (kind === "stage") show(LABELS[d.stage] || d.stage, false);
+            if (kind === "article") window.location.assign(d.url);
+            if (kind === "error") throw new Error(d.message);
+          });
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function (err) {
+      show(err.message + " Your question is still in the box.", true);
+      if (button) button.disabled = false;
+    });
+  });
+})();
