@@ -2,8 +2,7 @@
 
     python bench/bench_generate.py --home H --llm-url http://127.0.0.1:8080/v1 --limit 20
 
-Per article: seconds, completion tokens per second (when the endpoint reports usage; else estimated
-from words), generated sentences and the share kept by the verifier, key-fact recall of the summary
+Per article: seconds, completion tokens per second of the whole call (as the endpoint reports them), generated sentences and the share kept by the verifier, key-fact recall of the summary
 alone and of the whole article, and words; the extractive article of the same question beside it.
 Dev-split questions only (the test split is for `medcite eval realistic`). Say what the model can
 and cannot do from these numbers; a larger model is for the operator to measure with this command.
@@ -62,10 +61,11 @@ def main() -> None:
         gen = answer(eng, eng_q.question, audience=q.audience, thread=tid, synthesizer=llm)
         t_gen = time.perf_counter() - t0
         g = gen.generation or {}
-        words_written = sum(len(d["text"].split()) for d in g.get("dropped", [])) + len(summary_text(gen).split())
         rows.append({
             "id": q.qid, "t_ext": t_ext, "t_gen": t_gen, "llm_s": g.get("seconds", 0.0),
-            "tok_s": (words_written * 1.3 / g["seconds"]) if g.get("seconds") else 0.0,
+            # Completion tokens over the whole call (prompt processing included): what a reader waits for.
+            "tok_s": (g["completion_tokens"] / g["seconds"]) if g.get("completion_tokens") and g.get("seconds")
+            else 0.0, "prompt_tokens": g.get("prompt_tokens") or 0,
             "generated": g.get("generated", 0), "kept": g.get("kept", 0), "fallback": g.get("fallback"),
             "kf_ext": keyfact_recall(q.facts, article_text(ext)) if ext.answerable else 0.0,
             "kf_summary": keyfact_recall(q.facts, summary_text(gen)), "kf_gen": keyfact_recall(q.facts, article_text(gen))
@@ -78,7 +78,8 @@ def main() -> None:
     gen_total = sum(r["generated"] for r in rows)
     mean = statistics.mean
     print(f"\n{len(rows)} dev questions, model at {args.llm_url}")
-    print("| synthesizer | s/article (p50) | tokens/s (est.) | sentences kept | key-fact recall | words |")
+    print(f"prompt tokens per article (mean): {mean(r['prompt_tokens'] for r in rows):.0f}")
+    print("| synthesizer | s/article (p50) | completion tokens/s | sentences kept | key-fact recall | words |")
     print("|---|---:|---:|---:|---:|---:|")
     print(f"| extractive | {statistics.median(r['t_ext'] for r in rows):.2f} | – | – | "
           f"{mean(r['kf_ext'] for r in rows):.3f} | {mean(r['w_ext'] for r in rows):.0f} |")

@@ -79,6 +79,9 @@ def test_an_edit_that_changes_a_number_blocks_approval_until_a_reason_is_recorde
     assert any(e["action"] == "accept-unverified-statement" and "2024 update" in e["after"]["reason"] for e in audit)
     page = client.get(f"/articles/{slug}").text
     assert 'id="provenance"' in page and "reworded by rita" in page and "2024 update" in page
+    # The disclaimer no longer claims every statement is quoted.
+    assert "every statement is quoted from the cited source" not in page
+    assert "reworded by rita and checked against their quotes (1 did not pass" in page
 
 
 def test_a_faithful_edit_passes_and_does_not_block(site: tuple[TestClient, dict[str, str], dict[str, Any]]) -> None:

@@ -73,3 +73,22 @@ def test_eval_without_data_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.
 def test_eval_with_data_missing_the_dataset_says_which_file(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["eval", "bioasq", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "-q"])
     assert res.exit_code == 1 and "BioASQ-trainingDataset6b.json not found" in res.output
+
+
+@needs_shared
+@pytest.mark.shared
+def test_eval_verifier_reports_recall_per_type_and_false_alarms_per_split(tmp_path: Path) -> None:
+    out = tmp_path / "verifier"
+    res = CliRunner().invoke(cli, ["eval", "verifier", "--data", str(SHARED), "--limit", "25", "--out", str(out),
+                                   "-q"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    types = {"number", "unit", "comparator", "negation", "drug", "population", "direction"}
+    for split in ("dev", "test"):
+        assert set(report[split]["recall"]) == types
+        assert 0.0 <= report[split]["false_alarm_rewrite"] <= 1.0
+    items = [json.loads(x) for x in (out / "items.jsonl").read_text().splitlines()]
+    assert {i["kind"] for i in items} == types | {"rewrite"}
+    # A perturbed statement differs from its quote; a rewrite too (else it tests nothing).
+    assert all(i["statement"] != i["quote"] for i in items)
+    assert "| dev |" in (out / "report.md").read_text()

@@ -162,3 +162,21 @@ def test_the_stream_reports_stages_then_the_article_even_when_the_model_is_down(
     client.post("/api/v1/ask/stream", json={"question": "Is snow rubbing harmful?"})
     limited = client.post("/api/v1/ask/stream", json={"question": "Is ibuprofen useful for frostbite?"})
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
+
+
+def test_the_patient_edition_is_written_in_plain_language_and_verified_the_same_way(engine: Engine) -> None:
+    seen: list[str] = []
+
+    def transport(url: str, payload: Mapping[str, Any], headers: Mapping[str, str], timeout: float) -> dict[str, Any]:
+        seen.append(payload["messages"][0]["content"])
+        reply = {"sentences": [
+            {"text": "Warm the frozen skin in water at 37 to 39 degrees Celsius.", "cites": [1], "section": "guidelines",
+             "sub_question": 1},
+            {"text": "Warm the frozen skin in water at 42 degrees Celsius.", "cites": [1], "section": "guidelines",
+             "sub_question": 1}]}
+        return {"choices": [{"message": {"content": json.dumps(reply)}}]}
+
+    synth = LLMSynthesizer(ChatClient("http://model.invalid/v1", transport=transport), engine.verifier())
+    a = article_to_dict(answer(engine, QUESTION, audience="patient", synthesizer=synth))
+    assert "plain language" in seen[0]
+    assert [s["text"] for s in generated(a)] == ["Warm the frozen skin in water at 37 to 39 degrees Celsius."]

@@ -189,3 +189,11 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(home: Path) -> None:
     assert asks(proxied, "203.0.113.1") in (200, 201)
     assert asks(proxied, "203.0.113.2") in (200, 201)  # behind the proxy: one bucket per real client
     assert asks(proxied, "203.0.113.2") == 429
+
+
+def test_an_operator_can_open_the_library_on_a_trusted_intranet(home: Path) -> None:
+    ann = browser(home)
+    slug = ask(ann, QUESTION)
+    open_ = TestClient(create_app(WebSettings(settings=Settings(home=home), open_library=True)))
+    assert QUESTION in open_.get("/").text
+    assert slug in [a["slug"] for a in open_.get("/api/v1/articles").json()["articles"]]

@@ -82,6 +82,7 @@ class GenerationReport:
     kept: int = 0
     fallback: str | None = None  # why the extractive answer stands alone, if it does
     dropped: list[dict[str, Any]] = field(default_factory=list)
+    prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
 
@@ -125,6 +126,9 @@ class LLMSynthesizer:
             _attach(article, report)
             return article
         report.seconds = time.perf_counter() - t0
+        usage = out.pop("_usage", {})
+        report.prompt_tokens = usage.get("prompt_tokens")
+        report.completion_tokens = usage.get("completion_tokens")
         stage("verifying")
         kept = self._verified(out, items, ev, report)
         if kept:
@@ -202,4 +206,5 @@ def _summary(article: Article, kept: list[tuple[str, dict[str, Any], list[Eviden
 
 def _attach(article: Article, report: GenerationReport) -> None:
     article.generation = {"synthesizer": "llm", "seconds": round(report.seconds, 2), "generated": report.generated,
-                          "kept": report.kept, "fallback": report.fallback, "dropped": report.dropped[:20]}
+                          "kept": report.kept, "fallback": report.fallback, "dropped": report.dropped[:20],
+                          "prompt_tokens": report.prompt_tokens, "completion_tokens": report.completion_tokens}

@@ -84,6 +84,8 @@ _PEOPLE = set(
 )
 _ASKING = re.compile(r"\bhow (?:often|long|soon|much|many|far|fast|quickly|high|low)\b|\bat what\b|\bfrom when\b", re.I)
 _MEASURE = re.compile(r"^(?:\d+[a-z]{0,2}|g\d+p\d+|\d+[/-]\d+[a-z]*)$")
+#: Pronouns that stand for a thing (a drug, a disease), not for the patient.
+_THING = re.compile(r"\b(it|its|it's|they|them|their|this|these|those)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|him|her|his)\b", re.I)
 _CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|but|so|then|ok so)\b", re.I)
 _AGE = re.compile(
@@ -227,6 +229,10 @@ def understand(
     prev_words: tuple[str, ...] = ()
     for p in pieces:
         words = tuple(content_words(p))
+        if words and prev_words and _THING.search(p):
+            # "..., is it addictive?": "it" is the previous piece's subject, so its words are asked about
+            # too (a person's pronoun, "he", is the patient of the case and carries nothing over).
+            words = (*words, *(w for w in prev_words if w not in words))
         # "and from when?": a piece that names nothing asks about the previous one's subject.
         subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words))
         prev_words = words or prev_words

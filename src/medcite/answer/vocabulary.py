@@ -43,6 +43,10 @@ _ORTHO: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Endings that inflection may remove from a stem (optionally after a doubled consonant: "bitten").
+_ENDING = re.compile(r"^(?:[b-df-hj-np-tv-z])?(?:s|es|ed|en|er|ing|ly|al|ic|ion|y|e|ie)$")
+
+
 @dataclass(frozen=True, slots=True)
 class Expansion:
     """An index term added for a question word, and why."""
@@ -147,7 +151,11 @@ class Vocabulary:
         # letters when that is an index term ("frostbitten" -> "frostbit").
         longer = {t: n for t, n in self.search.terms_with_prefix(stem, limit=40).items()
                   if t != stem and len(t) - len(stem) <= 4 and t.isalpha()}
-        shorter = self.df([stem[:k] for k in range(len(stem) - 1, max(self.settings.inflection_prefix, len(stem) - 3) - 1, -1)])
+        # Only an English ending comes off ("-en", "-ed", "-s", a doubled consonant before it), so
+        # "frostbitten" meets "frostbit" but an unknown name ("venterra") does not become "venter".
+        shorter = self.df([stem[:k] for k in range(len(stem) - 1, max(self.settings.inflection_prefix,
+                                                                          len(stem) - 3) - 1, -1)
+                           if _ENDING.match(stem[k:])])
         found = {**longer, **{t: n for t, n in shorter.items() if n > 0}}
         infl = sorted(found.items(), key=lambda kv: -kv[1])[: self.settings.inflection_max]
         out += [Expansion(t, self.settings.inflection_weight, "inflection", w) for t, _n in infl]

@@ -281,3 +281,26 @@ def diff_articles(old: dict[str, Any], new: dict[str, Any]) -> list[DiffLine]:
             out.extend(DiffLine("delete", t) for t in a[i1:i2])
             out.extend(DiffLine("insert", t) for t in b[j1:j2])
     return out
+
+
+#: The clause of the generated disclaimer that stops being true once statements are edited or written.
+QUOTED_CLAUSE = "every statement is quoted from the cited source"
+
+
+def honest_disclaimer(article: dict[str, Any]) -> str:
+    """The article's disclaimer, saying exactly what was quoted, edited (by whom) and written by a model."""
+    text = str(article.get("disclaimer", ""))
+    prov = provenance(article)
+    written = sum(1 for _p, _j, _t, st in iter_statements(article) if st.get("generated"))
+    if not prov["edited"] and not written:
+        return text
+    parts = [f"{prov['quoted'] - written} statements are quoted word for word from the cited sources"]
+    if prov["edited"]:
+        by = ", ".join(prov["editors"]) or "a reviewer"
+        parts.append(f"{prov['edited']} were reworded by {by} and checked against their quotes"
+                     + (f" ({prov['failed']} did not pass; the reasons are shown)" if prov["failed"] else ""))
+    if written:
+        parts.append(f"{written} in the summary were written by a language model and each checked against the "
+                     "quotes it cites")
+    precise = "; ".join(parts)
+    return text.replace(QUOTED_CLAUSE, precise) if QUOTED_CLAUSE in text else f"{text} {precise[0].upper()}{precise[1:]}."

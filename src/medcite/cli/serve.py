@@ -89,6 +89,8 @@ def _networks(text: str) -> tuple[str, ...]:
 @click.option("--forwarded-allow-ips", envvar="MEDCITE_FORWARDED_ALLOW_IPS", default="",
               help="Comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is "
                    "trusted for rate limits (default: none; the header is ignored).")
+@click.option("--open-library", is_flag=True,
+              help="Trusted intranet: list every question to everyone (default: private until published).")
 @click.option("--synthesizer", type=click.Choice(["extractive", "llm"]), default="extractive", show_default=True,
               help="How new articles are written; llm needs --llm-url (API clients may choose per request).")
 @click.option("--llm-url", envvar="MEDCITE_LLM_URL", default=None,
@@ -98,7 +100,8 @@ def _networks(text: str) -> tuple[str, ...]:
 @click.option("--log-level", default="warning", show_default=True)
 @home_option
 def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst: int, max_body: int,
-          secure_cookies: bool | None, policy: str | None, forwarded_allow_ips: str, synthesizer: str,
+          secure_cookies: bool | None, policy: str | None, forwarded_allow_ips: str, open_library: bool,
+          synthesizer: str,
           llm_url: str | None, llm_model: str, llm_timeout: float, log_level: str, home: str | None) -> None:
     """Run the web app and REST API (docs at /api/docs) over the store in --home."""
     import uvicorn
@@ -126,7 +129,7 @@ def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst:
         settings=settings, host=host, port=port, secure_cookies=(not loopback) if secure_cookies is None
         else secure_cookies, max_body_bytes=max_body, ask_rate_per_minute=ask_rate, ask_burst=ask_burst,
         policy_path=Path(policy) if policy else None, forwarded_allow_ips=_networks(forwarded_allow_ips),
-        synthesizer=synthesizer,
+        synthesizer=synthesizer, open_library=open_library,
     )
     n = workers or max(2, min(os.cpu_count() or 1, 8))
     os.environ[SETTINGS_ENV] = _to_json(ws)

@@ -71,7 +71,8 @@ class ChatClient:
     transport: Transport = HttpTransport
 
     def complete_json(self, messages: list[dict[str, str]], schema: Mapping[str, Any]) -> dict[str, Any]:
-        """The model's answer, parsed as a JSON object (raises :class:`LLMError`)."""
+        """The model's answer, parsed as a JSON object, with the endpoint's token counts under
+        ``"_usage"`` when it reports them (raises :class:`LLMError`)."""
         fmt: dict[str, Any] = ({"type": "json_object", "schema": dict(schema)} if self.schema_style == "json_object"
                                else {"type": "json_schema", "json_schema": {"name": "answer", "schema": dict(schema)}})
         payload = {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": self.max_tokens,
@@ -93,4 +94,7 @@ class ChatClient:
             raise LLMError(f"the language model did not return valid JSON ({exc.msg} at character {exc.pos})") from exc
         if not isinstance(out, dict):
             raise LLMError("the language model returned JSON that is not an object")
+        usage = body.get("usage")
+        if isinstance(usage, dict):
+            out["_usage"] = {k: v for k, v in usage.items() if isinstance(v, int)}
         return out

@@ -17,9 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medcite.answer import question_problem
 from medcite.articles.accounts import User
-from medcite.articles.content import (
-    provenance,
-)
+from medcite.articles.content import honest_disclaimer, provenance
 from medcite.articles.db import ArticleRow, VariantRow
 from medcite.articles.service import AUDIENCE_CHOICES, CHOICE_LABELS, to_audience
 from medcite.articles.sources import check_sources, stale
@@ -132,6 +130,8 @@ def home(request: Request) -> Response:
         "approved": db.list_articles(status="approved", limit=8),
         # Only this browser's (or account's) own questions: nothing anyone types is listed publicly.
         "mine": db.owned(asker(request), limit=8),
+        "everyone": ([a for a in db.list_articles(limit=16) if a.status != "approved"][:8]
+                     if state(request).ws.open_library else []),
         "choices": CHOICE_LABELS, "who": chosen(request) or "healthcare-professional",
     })
 
@@ -202,6 +202,7 @@ def article_page(request: Request, slug: str,
     aud = to_audience(who, art.audience)  # type: ignore[arg-type]
     var = variant_for_page(request, art, aud, version)
     article = article_from_dict(var.content)
+    article.disclaimer = honest_disclaimer(var.content)
     latest = st.db.latest_version(art.id)
     who_shown = who if who in AUDIENCE_CHOICES and AUDIENCE_CHOICES[who] == var.audience else (
         "healthcare-professional" if var.audience == "clinician" else "patient")

@@ -43,6 +43,9 @@ class WebSettings:
     #: The Markdown editorial policy; default: ``<home>/editorial-policy.md`` if present.
     policy_path: Path | None = None
     site_name: str = "medcite"
+    #: A trusted intranet may open the library: every question is then listed (home page, API) and
+    #: readable by anyone who can reach the server, as before questions were private.
+    open_library: bool = False
     #: How new articles are written: ``extractive`` (quotes only) or ``llm`` (a verified summary written by
     #: the language model of ``settings.llm``, over the extractive article).
     synthesizer: str = "extractive"
