@@ -13,7 +13,9 @@ document repository can implement without SQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -88,6 +90,36 @@ def check_sources(article: dict[str, Any], lookup: SourceLookup) -> list[SourceS
         out.append(SourceState(n=int(r.get("n", 0)), doc_id=doc_id, title=str(r.get("title", doc_id)), status=status,
                                quotes=len(mine), quotes_holding=holding if doc_id in versions else 0))
     return out
+
+
+class SourceChecks:
+    """:func:`check_sources` results kept per article edition and store generation (bounded LRU).
+
+    Article pages are read far more often than sources change: a check is redone only when the
+    edition changes (its ``key``, e.g. variant id and update time) or the store commits a change
+    (its generation). Per process; every web worker keeps its own.
+    """
+
+    def __init__(self, lookup: SourceLookup, generation: Callable[[], int], size: int = 4096) -> None:
+        self.lookup = lookup
+        self.generation = generation
+        self.size = size
+        self._cache: OrderedDict[tuple[Hashable, int], list[SourceState]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, key: Hashable, article: Callable[[], dict[str, Any]]) -> list[SourceState]:
+        k = (key, self.generation())
+        with self._lock:
+            hit = self._cache.get(k)
+            if hit is not None:
+                self._cache.move_to_end(k)
+                return hit
+        states = check_sources(article(), self.lookup)
+        with self._lock:
+            self._cache[k] = states
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return states
 
 
 def stale(states: Sequence[SourceState]) -> list[SourceState]:

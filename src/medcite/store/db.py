@@ -335,14 +335,16 @@ class Store(SQLiteFile):
     def spans(self, wanted: Sequence[tuple[str, int, int]]) -> dict[tuple[str, int, int], str]:
         """The current text at ``(doc_id, start, end)`` for each span whose document still exists."""
         out: dict[tuple[str, int, int], str] = {}
+        by_doc: dict[str, list[tuple[int, int]]] = {}
         for doc_id, start, end in dict.fromkeys(wanted):
-            if not 0 <= start < end:
-                continue
-            # substr counts characters, as Python offsets do; it is 1-based.
-            row = self.conn.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
-                                    (start + 1, end - start, doc_id)).fetchone()
+            if 0 <= start < end:
+                by_doc.setdefault(doc_id, []).append((start, end))
+        for doc_id, spans in by_doc.items():
+            # One read of the text per document, however many quotes it has.
+            row = self.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
             if row is not None:
-                out[(doc_id, start, end)] = str(row[0])
+                text = str(row[0])
+                out.update({(doc_id, a, b): text[a:b] for a, b in spans})
         return out
 
     def document_meta(self, doc_ids: Sequence[str]) -> dict[str, sqlite3.Row]:

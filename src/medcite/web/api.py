@@ -12,7 +12,6 @@ from medcite.answer import question_problem
 from medcite.articles.content import add_statement, delete_statement, diff_articles
 from medcite.articles.db import ArticleRow
 from medcite.articles.service import AUDIENCE_CHOICES, to_audience
-from medcite.articles.sources import check_sources
 from medcite.articles.workflow import parse_status
 from medcite.model import Audience, SourceKind
 from medcite.web.deps import (
@@ -26,6 +25,7 @@ from medcite.web.deps import (
     readable,
     require_api_reviewer,
     source_sentence,
+    sources_of,
     state,
 )
 from medcite.web.errors import SQL_INT_MAX, ApiError
@@ -98,7 +98,7 @@ def _variant_or_generate(request: Request, art: ArticleRow, audience: Audience, 
         charge_ask(request)
         var = generating(lambda: st.service.variant(art, audience, actor=actor)).variant
     # Citation integrity: whether each cited source still reads as quoted (see articles.sources).
-    sources = [{**asdict(x), "message": x.message} for x in check_sources(var.content, st.engine.store)]
+    sources = [{**asdict(x), "message": x.message} for x in sources_of(request, var)]
     return {**article_payload(art, var, _parent_slug(request, art)), "sources": sources,
             "sources_changed": any(x["status"] != "current" for x in sources)}
 

@@ -18,6 +18,7 @@ from medcite.articles.accounts import AccountError, Accounts
 from medcite.articles.content import EditError
 from medcite.articles.db import ArticleDB, ArticleNotFound, ReviewConflict
 from medcite.articles.service import ArticleService
+from medcite.articles.sources import SourceChecks
 from medcite.engine import Engine
 from medcite.model import Article, Audience
 from medcite.store.db import DocumentNotFound
@@ -117,6 +118,7 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
         ws=ws, engine=engine, db=db, accounts=Accounts(db), service=ArticleService(db, answer),
         limiter=TokenBucket(ws.ask_rate_per_minute, ws.ask_burst), csrf_secret=db.secret("csrf"),
         templates=templates, verifier=engine.verifier(),
+        source_checks=SourceChecks(engine.store, engine.store.generation),
     )
     app = FastAPI(
         title="medcite", version=__version__,

@@ -16,6 +16,7 @@ from medcite.articles.accounts import Accounts, User
 from medcite.articles.db import ArticleDB, ArticleRow, VariantRow
 from medcite.articles.service import ArticleService
 from medcite.articles.slug import owner_id
+from medcite.articles.sources import SourceChecks, SourceState
 from medcite.engine import Engine
 from medcite.verify import Verifier
 from medcite.web.errors import ApiError
@@ -48,6 +49,8 @@ class AppState:
     templates: Jinja2Templates
     #: Checks edited statements against their quotes (the engine's corpus is its vocabulary).
     verifier: Verifier
+    #: Whether cited sources changed, per edition and store generation (articles.sources).
+    source_checks: SourceChecks
 
 
 def state(request: Request) -> AppState:
@@ -168,6 +171,11 @@ def source_sentence(request: Request, article: dict[str, Any], ref: int, start: 
     if not any(s.start == start and s.end == end for s in store.sentences(doc_id)):
         raise ApiError(422, f"{start}-{end} is not a sentence of {doc_id}; choose one from the source's sentence list")
     return {"ref": ref, "doc_id": doc_id, "quote": store.text(doc_id)[start:end], "start": start, "end": end}
+
+
+def sources_of(request: Request, var: VariantRow) -> list[SourceState]:
+    """The cited sources of an edition compared with the store now (cached per edition and store change)."""
+    return state(request).source_checks.check(("variant", var.id, var.updated_at), lambda: var.content)
 
 
 def actor_name(user: User | None, request: Request) -> str:

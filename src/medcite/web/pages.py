@@ -20,7 +20,7 @@ from medcite.articles.accounts import User
 from medcite.articles.content import honest_disclaimer, provenance
 from medcite.articles.db import ArticleRow, VariantRow
 from medcite.articles.service import AUDIENCE_CHOICES, CHOICE_LABELS, to_audience
-from medcite.articles.sources import check_sources, stale
+from medcite.articles.sources import stale
 from medcite.articles.workflow import STATUS_LABELS, TRANSITIONS, step_states
 from medcite.model import Audience
 from medcite.render.html import (
@@ -44,6 +44,7 @@ from medcite.web.deps import (
     generating,
     readable,
     session_user,
+    sources_of,
     state,
 )
 from medcite.web.errors import SQL_INT_MAX, ApiError
@@ -212,7 +213,7 @@ def article_page(request: Request, slug: str,
                 if (user is not None and user.can_review) or c.owner == mine or st.db.is_published(c.id)]
     return page(request, "article.html", {
         "art": art, "var": var, "article": article, "body": render_body(article),
-        "stale_sources": stale(check_sources(var.content, st.engine.store)),
+        "stale_sources": stale(sources_of(request, var)),
         "provenance": provenance(var.content),
         "steps": step_states(var.status), "status_label": STATUS_LABELS[var.status],
         "approved": var.status == "approved", "latest": latest, "is_latest": var.version == latest,

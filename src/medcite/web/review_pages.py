@@ -5,6 +5,7 @@ The public pages (ask, article, library, documents, login) are in :mod:`medcite.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,13 +13,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from medcite.articles.content import add_statement, delete_statement, diff_articles, iter_statements
-from medcite.articles.db import ArticleRow, VariantRow
+from medcite.articles.db import ArticleDB, ArticleRow, ArticleSummary, VariantRow
 from medcite.articles.service import to_audience
-from medcite.articles.sources import check_sources, stale
+from medcite.articles.sources import stale
 from medcite.articles.workflow import STATUS_LABELS, STATUSES, TRANSITIONS, parse_status
 from medcite.model import Quote
 from medcite.render.html import default_document_url
-from medcite.web.deps import charge_ask, generating, session_user, source_sentence, state
+from medcite.web.deps import charge_ask, generating, session_user, source_sentence, sources_of, state
 from medcite.web.errors import SQL_INT_MAX, ApiError
 from medcite.web.pages import (
     Csrf,
@@ -33,6 +34,10 @@ from medcite.web.pages import (
 router = APIRouter(include_in_schema=False)
 
 
+def _listed_content(db: ArticleDB, row: ArticleSummary) -> dict[str, Any]:
+    return db.content_of(row.slug, row.version, row.audience) or {}
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(request: Request, status: Annotated[str, Query()] = "submitted") -> Response:
     if session_user(request) is None:
@@ -44,8 +49,8 @@ def review_queue(request: Request, status: Annotated[str, Query()] = "submitted"
         raise ApiError(422, str(exc)) from exc
     st = state(request)
     rows = st.db.list_articles(status=st_, limit=200)
-    changed = {(r.slug, r.audience): len(stale(check_sources(st.db.content_of(r.slug, r.version, r.audience) or {},
-                                                            st.engine.store))) for r in rows}
+    changed = {(r.slug, r.audience): len(stale(st.source_checks.check(
+        ("listed", r.slug, r.version, r.audience, r.updated_at), partial(_listed_content, st.db, r)))) for r in rows}
     return page(request, "queue.html", {"rows": rows, "changed": changed, "status": st_, "statuses": STATUSES, "labels": STATUS_LABELS})
 
 
@@ -63,7 +68,7 @@ def review_page(request: Request, slug: str, audience: Annotated[str | None, Que
              "quotes": [{**q, "href": _quote_href(q)} for q in s.get("evidence", [])]}
             for p, j, t, s in iter_statements(var.content)]
     return page(request, "review.html", {
-        "art": art, "var": var, "rows": rows, "references": var.content.get("references", []), "stale_sources": stale(check_sources(var.content, st.engine.store)), "comments": st.db.comments(var.id), "edits": st.db.edits(var.id),
+        "art": art, "var": var, "rows": rows, "references": var.content.get("references", []), "stale_sources": stale(sources_of(request, var)), "comments": st.db.comments(var.id), "edits": st.db.edits(var.id),
         "audit": st.db.audit_log(obj_prefix=f"article:{art.slug}", limit=50),
         "actions": sorted(TRANSITIONS.get(var.status, ())), "labels": STATUS_LABELS,
         "versions": sorted({v.version for v in st.db.versions(art.id)}),
