@@ -230,7 +230,7 @@ def understand(
     for p in pieces:
         words = tuple(content_words(p))
         if words and prev_words and _THING.search(p):
-            # "..., is it addictive?": "it" is the previous piece's subject, so its words are asked about
+            # "X was prescribed; is it safe with Y?": "it" is the previous piece's subject, so its words are asked about
             # too (a person's pronoun, "he", is the patient of the case and carries nothing over).
             words = (*words, *(w for w in prev_words if w not in words))
         # "and from when?": a piece that names nothing asks about the previous one's subject.

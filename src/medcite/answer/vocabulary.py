@@ -43,7 +43,7 @@ _ORTHO: tuple[tuple[str, str], ...] = (
 )
 
 
-#: Endings that inflection may remove from a stem (optionally after a doubled consonant: "bitten").
+#: Endings that inflection may remove from a stem, optionally after a repeated consonant ("bitten").
 _ENDING = re.compile(r"^(?:[b-df-hj-np-tv-z])?(?:s|es|ed|en|er|ing|ly|al|ic|ion|y|e|ie)$")
 
 
@@ -151,8 +151,8 @@ class Vocabulary:
         # letters when that is an index term ("frostbitten" -> "frostbit").
         longer = {t: n for t, n in self.search.terms_with_prefix(stem, limit=40).items()
                   if t != stem and len(t) - len(stem) <= 4 and t.isalpha()}
-        # Only an English ending comes off ("-en", "-ed", "-s", a doubled consonant before it), so
-        # "frostbitten" meets "frostbit" but an unknown name ("venterra") does not become "venter".
+        # Only an English ending comes off ("-en", "-ed", "-s", a repeated consonant before it), so
+        # "frostbitten" meets "frostbit" but an invented name ending in "-ra" does not lose it to become another word.
         shorter = self.df([stem[:k] for k in range(len(stem) - 1, max(self.settings.inflection_prefix,
                                                                           len(stem) - 3) - 1, -1)
                            if _ENDING.match(stem[k:])])
