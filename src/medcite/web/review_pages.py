@@ -5,6 +5,7 @@ The public pages (ask, article, library, documents, login) are in :mod:`medcite.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,7 +13,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from medcite.articles.content import add_statement, delete_statement, diff_articles, iter_statements
+from medcite.articles.content import (
+    StatementChange,
+    accept_statement,
+    add_statement,
+    delete_statement,
+    diff_articles,
+    iter_statements,
+    reword,
+)
 from medcite.articles.db import ArticleDB, ArticleRow, ArticleSummary, VariantRow
 from medcite.articles.service import to_audience
 from medcite.articles.sources import stale
@@ -125,26 +134,31 @@ def comment_form(request: Request, slug: str, csrf: Csrf, body: Annotated[str, F
     return redirect(f"/articles/{art.slug}/review?audience={var.audience}")
 
 
+def _change(request: Request, slug: str, csrf: str, audience: str,
+            make: Callable[[str, VariantRow], StatementChange], anchor: str = "") -> Response:
+    """One reviewer's change to a statement of the current edition, then back to the review page."""
+    check_csrf(request, csrf)
+    user = require_reviewer(request)
+    art, var = _current_variant(request, slug, audience)
+    state(request).db.change(var.id, make(user.name, var), actor=user.name)
+    return redirect(f"/articles/{art.slug}/review?audience={var.audience}{anchor}")
+
+
 @router.post("/articles/{slug}/edit")
 def edit_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, Form(max_length=20)],
               statement: Annotated[int, Form(ge=0, le=SQL_INT_MAX)], text: Annotated[str, Form(max_length=4000)],
               audience: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
-    user = require_reviewer(request)
-    art, var = _current_variant(request, slug, audience)
-    st = state(request)
-    st.db.edit_statement(var.id, section, statement, text, actor=user.name, verifier=st.verifier)
-    return redirect(f"/articles/{art.slug}/review?audience={var.audience}#r-{section}-{statement}")
+    verifier = state(request).verifier
+    return _change(request, slug, csrf, audience, lambda who, _v: partial(
+        reword, section=section, statement=statement, text=text, verifier=verifier, actor=who),
+        f"#r-{section}-{statement}")
 
 
 @router.post("/articles/{slug}/delete")
 def delete_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, Form(max_length=20)],
                 statement: Annotated[int, Form(ge=0, le=SQL_INT_MAX)], audience: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
-    user = require_reviewer(request)
-    art, var = _current_variant(request, slug, audience)
-    state(request).db.change(var.id, lambda c: delete_statement(c, section, statement), actor=user.name)
-    return redirect(f"/articles/{art.slug}/review?audience={var.audience}")
+    return _change(request, slug, csrf, audience,
+                   lambda _who, _v: partial(delete_statement, section=section, statement=statement))
 
 
 @router.get("/articles/{slug}/add", response_class=HTMLResponse)
@@ -169,12 +183,8 @@ def add_page(request: Request, slug: str, ref: Annotated[int, Query(ge=1, le=SQL
 def add_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str, Form(max_length=20)],
              ref: Annotated[int, Form(ge=1, le=SQL_INT_MAX)], start: Annotated[int, Form(ge=0, le=SQL_INT_MAX)],
              end: Annotated[int, Form(ge=1, le=SQL_INT_MAX)], audience: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
-    user = require_reviewer(request)
-    art, var = _current_variant(request, slug, audience)
-    quote = source_sentence(request, var.content, ref, start, end)
-    state(request).db.change(var.id, lambda c: add_statement(c, section, quote, actor=user.name), actor=user.name)
-    return redirect(f"/articles/{art.slug}/review?audience={var.audience}")
+    return _change(request, slug, csrf, audience, lambda who, var: partial(
+        add_statement, section=section, quote=source_sentence(request, var.content, ref, start, end), actor=who))
 
 
 @router.post("/articles/{slug}/accept")
@@ -182,11 +192,9 @@ def accept_form(request: Request, slug: str, csrf: Csrf, section: Annotated[str,
                 statement: Annotated[int, Form(ge=0, le=SQL_INT_MAX)], reason: Annotated[str, Form(max_length=4000)],
                 audience: Annotated[str, Form()] = "") -> Response:
     """Record why an edited statement that failed verification is right (it then no longer blocks approval)."""
-    check_csrf(request, csrf)
-    user = require_reviewer(request)
-    art, var = _current_variant(request, slug, audience)
-    state(request).db.accept_statement(var.id, section, statement, reason, actor=user.name)
-    return redirect(f"/articles/{art.slug}/review?audience={var.audience}#r-{section}-{statement}")
+    return _change(request, slug, csrf, audience, lambda who, _v: partial(
+        accept_statement, section=section, statement=statement, reason=reason, actor=who),
+        f"#r-{section}-{statement}")
 
 
 @router.post("/articles/{slug}/regenerate")
