@@ -16,10 +16,24 @@ current model's features) for questions whose answering sentences are known:
   positives and real users' phrasing; the *test* split is never read.
 
 BioASQ, MedQuAD and PubMedQA questions whose gold documents are cited by
-medcite's evaluation sets (``eval/data/*.jsonl``) are skipped. The model is L2-regularised logistic regression
-fitted by Newton's method (iteratively reweighted least squares; Hastie,
-Tibshirani & Friedman, *Elements of Statistical Learning*, 2009, §4.4.1),
-each question weighing the same. 20 % of the questions (by id hash) are
+medcite's evaluation sets (``eval/data/*.jsonl``) are skipped.
+
+The weights are learned *pairwise* (RankNet's objective with a linear
+scorer; Burges et al. 2005, "Learning to rank using gradient descent"): a
+logistic regression on the feature differences of a positive and a negative
+candidate of the same question, since what the pipeline needs is the order
+of one question's candidates, and features such as ``bm25_rel`` are relative
+to that question. Each question weighs the same; up to ``MAX_NEGATIVES``
+negatives per question are drawn with a fixed seed. The scores are then
+turned into probabilities by Platt scaling (Platt 1999, "Probabilistic
+outputs for support vector machines"): a one-dimensional logistic fit of
+the labels on the score, so the shipped model stays ``sigmoid(bias + w·x)``.
+Both fits are L2-regularised logistic regressions solved by Newton's method
+(iteratively reweighted least squares; Hastie, Tibshirani & Friedman,
+*Elements of Statistical Learning*, 2009, §4.4.1). Measured against the
+pointwise fit of the same examples (session 4, docs/decisions.md): held-out
+P@1 0.688 -> 0.709, and realistic dev key-fact recall 0.650 -> 0.674 with
+the dev split left out of training. 20 % of the questions (by id hash) are
 held out and scored: P@1 and MRR of the first positive, against the
 BM25-only order of the same candidates.
 """
@@ -42,8 +56,12 @@ from medcite.engine import Engine
 from medcite.eval import datasets as dsets
 
 Progress = Callable[[str], None]
-#: L2 penalty of the logistic regression (per unit of question weight).
+#: L2 penalty of the logistic regressions (per unit of question weight); 0.1 and 1.0 were
+#: compared on the realistic dev split (1.0: key-fact recall 0.674 vs 0.657, dev left out of training).
 L2 = 1.0
+#: Negatives paired with each positive of a question (drawn with a fixed seed): a question has
+#: 100-400 candidates, and all pairs would weigh long candidate lists' negatives needlessly.
+MAX_NEGATIVES = 30
 
 
 @dataclass(slots=True)
@@ -153,19 +171,11 @@ def build_examples(
     return out
 
 
-def fit(examples: Sequence[Example], l2: float = L2, iterations: int = 50) -> tuple[list[float], float]:
-    """Weighted L2 logistic regression by Newton's method; each question weighs 1."""
+def _logistic(x: Any, y: Any, w: Any, reg: Any, iterations: int = 50) -> Any:
+    """Weighted L2 logistic regression by Newton's method: the coefficients of ``x``'s columns."""
     import numpy as np
 
-    counts: dict[str, int] = {}
-    for e in examples:
-        counts[e.qid] = counts.get(e.qid, 0) + 1
-    x = np.array([[1.0, *e.x] for e in examples])
-    y = np.array([e.y for e in examples], dtype=float)
-    w = np.array([1.0 / counts[e.qid] for e in examples])
     beta = np.zeros(x.shape[1])
-    reg = np.full(x.shape[1], l2)
-    reg[0] = 0.0  # the bias is not penalised
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ beta, -30, 30)))
         grad = x.T @ (w * (p - y)) + reg * beta
@@ -174,7 +184,54 @@ def fit(examples: Sequence[Example], l2: float = L2, iterations: int = 50) -> tu
         beta -= step
         if float(np.abs(step).max()) < 1e-8:
             break
-    return [float(b) for b in beta[1:]], float(beta[0])
+    return beta
+
+
+def _by_question(examples: Sequence[Example]) -> dict[str, list[Example]]:
+    out: dict[str, list[Example]] = {}
+    for e in examples:
+        out.setdefault(e.qid, []).append(e)
+    return out
+
+
+def fit(
+    examples: Sequence[Example], l2: float = L2, *, max_negatives: int = MAX_NEGATIVES, seed: int = 0,
+) -> tuple[list[float], float]:
+    """Pairwise weights, then Platt scaling: ``(weights, bias)`` of a logistic model.
+
+    Questions without both a positive and a negative add no pairs (they cannot
+    tell candidates apart) but do count in the Platt fit.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    diffs: list[Any] = []
+    weights: list[float] = []
+    for es in _by_question(examples).values():
+        pos = [np.array(e.x) for e in es if e.y]
+        neg = [np.array(e.x) for e in es if not e.y]
+        if not pos or not neg:
+            continue
+        picked = rng.choice(len(neg), min(max_negatives, len(neg)), replace=False)
+        n = len(pos) * len(picked)
+        for p in pos:
+            for k in picked:
+                diffs.append(p - neg[int(k)])
+                weights.append(1.0 / n)
+    if not diffs:
+        raise ValueError("no question has both a positive and a negative candidate: nothing to learn from")
+    d = np.array(diffs)
+    # Both orders of each pair, so the model is antisymmetric without a bias term.
+    x = np.vstack([d, -d])
+    y = np.r_[np.ones(len(d)), np.zeros(len(d))]
+    w = np.r_[weights, weights]
+    direction = _logistic(x, y, w, np.full(d.shape[1], l2))
+    # Platt scaling of the score on every example; each question weighs 1.
+    counts = {q: len(es) for q, es in _by_question(examples).items()}
+    s = np.array([float(np.dot(direction, e.x)) for e in examples])
+    a, b = _logistic(np.c_[s, np.ones_like(s)], np.array([e.y for e in examples], dtype=float),
+                     np.array([1.0 / counts[e.qid] for e in examples]), np.full(2, 1e-6))
+    return [float(a * v) for v in direction], float(b)
 
 
 def ranking_scores(examples: Sequence[Example], key: Callable[[Example], float]) -> dict[str, float]:
@@ -216,7 +273,7 @@ def train(
         }
     report["examples"] = len(examples)
     report["seconds"] = round(time.perf_counter() - t0, 1)
-    about = (f"trained by `medcite train-ranker` on {len({e.qid for e in train_set})} questions "
+    about = (f"trained pairwise by `medcite train-ranker` on {len({e.qid for e in train_set})} questions "
              f"({per_dataset} per set of BioASQ 6b, MedQuAD, PubMedQA with eval-set documents excluded"
              f"{', plus the realistic dev split' if dev else ''}; 80 % of each, by id hash); "
              f"held-out P@1 {report['held_out']['all']['ranker']['P@1']:.3f} vs BM25 "

@@ -53,7 +53,10 @@ def app_factory() -> Any:
     """The ASGI app for uvicorn workers (``medcite.cli.serve:app_factory``, ``factory=True``)."""
     from medcite.web.app import create_app
 
-    return create_app(_from_json(os.environ[SETTINGS_ENV]))
+    ws = _from_json(os.environ[SETTINGS_ENV])
+    # A process-wide setting, so it is made here, in the worker process, not by create_app.
+    sys.setswitchinterval(ws.gil_switch_ms / 1000)
+    return create_app(ws)
 
 
 def _networks(text: str) -> tuple[str, ...]:

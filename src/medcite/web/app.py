@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medcite import __version__
 from medcite.articles.accounts import AccountError, Accounts
@@ -87,6 +88,38 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, server_error)
 
 
+class OwnerCookie:
+    """Set a browser's new owner token (``deps.asker`` issues it on a first ask) on the response.
+
+    Plain ASGI rather than ``@app.middleware("http")``: Starlette's
+    BaseHTTPMiddleware streams every response through a task group, which
+    cost reads measurable time under load. JSON endpoints (which return
+    dicts) and redirects carry the cookie alike.
+    """
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            # Request.state lives in scope["state"]; the handler has run when the response starts.
+            token = scope.get("state", {}).get("new_owner") if message["type"] == "http.response.start" else None
+            if token:
+                cookie = Response()
+                cookie.set_cookie(OWNER_COOKIE, token, max_age=OWNER_COOKIE_SECONDS, httponly=True, samesite="lax",
+                                  secure=self.secure, path="/")
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in cookie.raw_headers if k == b"set-cookie")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
 def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     """The medcite web app over the store and article database of ``ws.settings.home``.
 
@@ -143,17 +176,7 @@ def create_app(ws: WebSettings, *, engine: Engine | None = None) -> FastAPI:
     def api_docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "api_docs.html", {"spec": app.openapi(), **pages.chrome(request)})
 
-    @app.middleware("http")
-    async def owner_cookie(request: Request, call_next: Any) -> Response:
-        # deps.asker issues a browser's owner token on its first ask; it is set here so that
-        # JSON endpoints (which return dicts) and redirects carry it alike.
-        response: Response = await call_next(request)
-        token = getattr(request.state, "new_owner", None)
-        if token:
-            response.set_cookie(OWNER_COOKIE, token, max_age=OWNER_COOKIE_SECONDS, httponly=True, samesite="lax",
-                                secure=ws.secure_cookies, path="/")
-        return response
-
+    app.add_middleware(OwnerCookie, secure=ws.secure_cookies)
     app.add_middleware(BodyLimit, limit=ws.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -57,6 +57,11 @@ class WebSettings:
     #: further failure, up to an hour): guessing one password is slow from any number of addresses.
     lockout_after: int = 5
     lockout_seconds: float = 30.0
+    #: Each server worker's GIL switch interval (ms; Python's default is 5). A new question runs
+    #: ~100-200 ms of pure-Python pipeline in a worker thread; with 5 ms slices, every read served
+    #: by the same worker waits up to 5 ms at each hand-over. ``bench_load.py`` (20 clients, 30 s,
+    #: session 4): reads p95 136-140 ms at 5 ms, 92-103 ms at 1 ms (docs/decisions.md).
+    gil_switch_ms: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def trusts_proxy(self, peer: str) -> bool:
