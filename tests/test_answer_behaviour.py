@@ -150,6 +150,15 @@ def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
         assert says(art, "Oxytocin 10 units"), q
 
 
+def test_an_unknown_name_in_capitals_is_not_spell_corrected_into_a_corpus_word(engine: Engine) -> None:
+    # In lower case "watex" is read as a typo of "water" (one edit, a corpus word); typed in capitals it is
+    # a short form the corpus does not know, so the question is not covered rather than answered about water.
+    typo = answer(engine, "what is watex and how is it treated?")
+    assert typo.answerable and says(typo, "water bath")
+    shouted = answer(engine, "What is WATEX and how is it treated?")
+    assert not shouted.answerable, [s.text for sec in shouted.sections for s in sec.statements]
+
+
 def test_follow_up_pronoun_resolves_to_the_previous_subject(engine: Engine) -> None:
     first = answer(engine, "What is Brody myopathy?", audience="patient")
     assert first.answerable

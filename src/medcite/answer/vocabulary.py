@@ -220,9 +220,13 @@ class Vocabulary:
         out = self.lexicon(question)
         for m in re.finditer(r"\b([A-Z])\.\s*([a-z]{3,})\b", question):
             out += self.clipped(m.group(1), m.group(2))
+        # A word typed in capitals ("EVALI", "ARIA") is a short form, an exact name: its one-edit
+        # neighbours and inflections are other words ("evaluation"), never what was meant.
+        capitals = {m.lower() for m in re.findall(r"\b[A-Z][A-Z0-9]+\b", question)}
         for w in dict.fromkeys(words):
-            fix = self.corrections(w)
-            out += fix
+            if w.lower() in capitals:
+                continue
+            out += self.corrections(w)
             out += self.variants(w)
         uniq: dict[tuple[str, str], Expansion] = {}
         for e in out:
