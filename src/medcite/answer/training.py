@@ -205,9 +205,10 @@ def fit(
     import numpy as np
 
     rng = np.random.default_rng(seed)
+    by_q = _by_question(examples)
     diffs: list[Any] = []
     weights: list[float] = []
-    for es in _by_question(examples).values():
+    for es in by_q.values():
         pos = [np.array(e.x) for e in es if e.y]
         neg = [np.array(e.x) for e in es if not e.y]
         if not pos or not neg:
@@ -227,7 +228,7 @@ def fit(
     w = np.r_[weights, weights]
     direction = _logistic(x, y, w, np.full(d.shape[1], l2))
     # Platt scaling of the score on every example; each question weighs 1.
-    counts = {q: len(es) for q, es in _by_question(examples).items()}
+    counts = {q: len(es) for q, es in by_q.items()}
     s = np.array([float(np.dot(direction, e.x)) for e in examples])
     a, b = _logistic(np.c_[s, np.ones_like(s)], np.array([e.y for e in examples], dtype=float),
                      np.array([1.0 / counts[e.qid] for e in examples]), np.full(2, 1e-6))
