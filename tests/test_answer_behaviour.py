@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,19 @@ kind: guideline
 Oxytocin 10 units intramuscularly is recommended as the first-line drug for postpartum hemorrhage.
 Tranexamic acid 1 g intravenously should be given within 3 hours of birth.
 """,
+    "hit.md": """---
+title: Anticoagulants in hospital practice
+kind: guideline
+---
+# Definitions
+
+Heparin-induced thrombocytopenia (HIT) is an immune reaction to heparin.
+
+# Treatment
+
+In patients with HIT, heparin should be stopped and argatroban 2 mcg/kg/min started.
+Platelet counts should be monitored daily during heparin therapy.
+""",
     "asthma.md": """---
 title: Asthma in adults
 kind: guideline
@@ -91,6 +105,17 @@ Gout is a common, painful form of arthritis caused by too much uric acid in the 
 Gout can run in families, but diet and weight matter more.
 """,
 }
+RESEARCH = {
+    "hit-cohort.md": """---
+title: Heparin-induced thrombocytopenia in a surgical cohort
+kind: research
+---
+# Abstract
+
+Heparin-induced thrombocytopenia was seen in 12 of 900 surgical patients given heparin.
+Heparin-induced thrombocytopenia was more frequent after cardiac surgery than after orthopedic surgery.
+""",
+}
 TABLE_HTML = """<html><body><h1>Diagnosis of diabetes</h1>
 <p>Diabetes is diagnosed with any of the following tests.</p>
 <table><tr><th>Test</th><th>Normal</th><th>Diabetes</th></tr>
@@ -103,13 +128,13 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     home = tmp_path_factory.mktemp("behaviour")
     src = home / "src"
     src.mkdir()
-    for name, text in {**GUIDELINES, **PATIENT}.items():
+    for name, text in {**GUIDELINES, **PATIENT, **RESEARCH}.items():
         (src / name).write_text(text, encoding="utf-8")
     (src / "diabetes.html").write_text(TABLE_HTML, encoding="utf-8")
     (src / "diabetes.html.meta.json").write_text(json.dumps({"kind": "guideline", "title": "Diagnosis of diabetes"}))
     eng = Engine(Settings(home=home))
     report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
-    assert report.documents_written == len(GUIDELINES) + len(PATIENT) + 1, report.problems
+    assert report.documents_written == len(GUIDELINES) + len(PATIENT) + len(RESEARCH) + 1, report.problems
     yield eng
     eng.close()
 
@@ -141,6 +166,14 @@ def test_abbreviation_is_expanded_from_the_corpus_definition(engine: Engine) -> 
     art = answer(engine, "How is CDI treated?")
     assert art.answerable
     assert says(art, "vancomycin 125 mg")
+
+
+def test_a_short_form_is_read_as_its_documents_definition(engine: Engine) -> None:
+    # The recommendation says "HIT", defined once above it; the question spells the condition out, as does
+    # a research abstract that answers nothing. The recommendation leads.
+    art = answer(engine, "Which anticoagulant should be started in heparin-induced thrombocytopenia?")
+    assert art.answerable
+    assert "argatroban 2 mcg/kg/min" in texts(art)[0], texts(art)
 
 
 def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
@@ -186,6 +219,33 @@ def test_threshold_question_gets_the_table_row_with_the_number(engine: Engine) -
     assert art.answerable
     row = [t for t in texts(art) if "126 mg/dL" in t]
     assert row and "Fasting plasma glucose" in row[0]
+
+
+def test_a_case_naming_what_the_corpus_never_mentions_is_not_answered_around_it(engine: Engine) -> None:
+    # In a large library a drug the patient takes that no source mentions makes the answer unsafe to give;
+    # this library is tiny, so the size gate is lowered to apply the rule here.
+    q = "On velmorastat 20 mg daily. What dose of oxytocin for postpartum hemorrhage?"
+    assert answer(engine, q).answerable  # small library: an unseen word says little
+    strict = Engine(Settings(home=engine.settings.home,
+                             ask=replace(engine.settings.ask, unknown_case_min_passages=1)), must_exist=True)
+    try:
+        art = answer(strict, q)
+        assert not art.answerable
+        assert any("velmorastat" in n for n in art.notes), art.notes
+        # A case the corpus knows is still answered under the same rule.
+        assert answer(strict, "Postpartum hemorrhage. What dose of oxytocin?").answerable
+    finally:
+        strict.close()
+
+
+def test_a_piece_of_common_words_asks_about_the_previous_subject(engine: Engine) -> None:
+    from medcite.answer.understand import understand
+    from medcite.answer.vocabulary import Vocabulary
+
+    vocab = Vocabulary(engine.backend, engine.repository, engine.settings.ask)
+    u = understand("Is zorbafloxin safe in pregnancy, and how often is stool tested?", vocab)
+    assert len(u.sub_questions) == 2
+    assert "zorbafloxin" in u.sub_questions[1].words
 
 
 @pytest.mark.parametrize("question", ["How do I bake a sourdough loaf?", "What is the dose of zelvoraxin for adults?"])

@@ -97,3 +97,25 @@ def test_answer_stages_use_the_interfaces_not_sql() -> None:
             if needle in text:
                 offenders.append(f"{f.name}: {needle}")
     assert offenders == []
+
+
+def test_a_multi_word_long_form_covers_its_short_form_only_together() -> None:
+    from medcite.answer.retrieve import QueryTerms
+
+    long = ("chimer", "antigen", "receptor")
+    qt = QueryTerms(own=("car", "oil"), shared=(), case=(), expansions={"car": (*long, "cart")}, cues=(),
+                    population=(), groups={"car": (long,)})
+    concept = qt.concepts()[0]
+    assert concept[0] == "car"
+    assert not qt.covers(concept, {"receptor", "oil"})  # one shared word is not the thing named
+    assert qt.covers(concept, {"chimer", "antigen", "receptor"})
+    assert qt.covers(concept, {"car"})
+    assert qt.covers(concept, {"cart"})  # a one-word equivalent still counts alone
+
+
+def test_a_short_form_counts_only_when_written_with_capitals() -> None:
+    from medcite.answer.rank import _written_short
+
+    assert _written_short("mc", "In patients with symptomatic MC, budesonide is recommended.")
+    assert _written_short("eoe", "EoE is diagnosed by biopsy.")
+    assert not _written_short("grade", "The grade of the evidence was low.")

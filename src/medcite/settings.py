@@ -71,6 +71,11 @@ class AskSettings:
     #: A sub-question whose own words all have an idf below this ("risk", "disease",
     #: "first", "line": words in more than ~1 % of passages) takes its subject from the case.
     generic_idf: float = 4.5
+    #: A case word no passage holds (a drug the patient takes, "on dabrivoxetine 40 mg") blocks the
+    #: answer only in a library at least this large: sampled into a 10k-passage library, the dev
+    #: cases' ordinary words would leave ~5 unseen per 89 questions; at 50k ~1; at the shared
+    #: corpus's 173k none is unseen but typos, which the corrector maps (docs/decisions.md).
+    unknown_case_min_passages: int = 50_000
     #: Weight of the case words (a vignette's declarative sentences) in a sub-question's query.
     topic_weight: float = 0.7
     #: Weight of the question-type words ("treated", "dose") and population words.

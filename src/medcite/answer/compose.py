@@ -201,6 +201,10 @@ class ExtractiveSynthesizer:
             "sub_question_scores": [s.support for s in ev.sub_answers],
             "best_candidate": {"doc_id": best.best_doc, "text": best.best_text} if best and best.best_doc else None,
         }
+        if not ev.answerable and ev.notes:
+            # The reason is already stated (a name the corpus never mentions), not a low score.
+            art.sections = [ArticleSection(title="Answer", kind="abstention", note=NO_EVIDENCE)]
+            return art
         if not ev.answerable:
             why = (f"No sentence in the corpus scored above the answer threshold ({ev.threshold:.2f}); "
                    f"the best candidate scored {best.support:.2f}." if best and best.best_doc else

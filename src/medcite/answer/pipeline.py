@@ -51,7 +51,8 @@ def run(
     terms, cands = retrieve(u, search, repo, settings)
     cands = dedupe(cands)
     docs = repo.documents(list({c.sentence.doc_id for c in cands}))
-    scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()})
+    scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
+                   abbreviations=repo.abbreviations(list(docs)))
     return Trace(u, tuple(terms), tuple(scored), select(u, scored, docs, settings))
 
 

@@ -96,3 +96,7 @@ class Repository(Protocol):
 
     def lexicon(self, terms: Sequence[str]) -> list[LexiconEntry]:
         ...
+
+    def abbreviations(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Each document's own abbreviation definitions: doc id -> short form (lower-cased) -> long form."""
+        ...

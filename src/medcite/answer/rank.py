@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from medcite.answer.ports import SentenceRecord
 from medcite.answer.retrieve import Candidate, QueryTerms
 from medcite.answer.understand import INTENT_PATTERNS, SubQuestion, Understanding
 from medcite.answer.vocabulary import Vocabulary
@@ -63,6 +64,7 @@ ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "safety": re.compile(r"\b(safe\w*|side effects?|adverse|harm\w*|risk\w*|contraindicat\w*|avoid\w*|"
                          r"interact\w*|toxic\w*)\b", re.I),
 }
+_PARENTHESISED = re.compile(r"\([^()]*\)\.?")
 _HEADING = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
 #: Question-type cue words count this much of their idf in a sentence's own score.
 CUE_SHARE = 0.3
@@ -106,11 +108,18 @@ class FeatureExtractor:
 
     def __init__(
         self, u: Understanding, terms: Sequence[QueryTerms], vocab: Vocabulary,
-        about: Mapping[str, str] | None = None,
+        about: Mapping[str, str] | None = None, abbreviations: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.u = u
         #: What each document says it is about (its declared conditions), by id.
         self.about = about or {}
+        #: Each document's own short forms: doc id -> short-form token -> (as defined, long-form tokens).
+        self._short: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
+        for doc_id, defs in (abbreviations or {}).items():
+            for short, long in defs.items():
+                toks = tokenize(short)
+                if len(toks) == 1:
+                    self._short.setdefault(doc_id, {})[toks[0]] = (short, frozenset(tokenize(long)))
         self.terms = terms
         self.vocab = vocab
         all_terms = {t for qt in terms for c in qt.concepts() for t in c}
@@ -130,7 +139,27 @@ class FeatureExtractor:
             self._tok[text] = frozenset(tokenize(text))
         return self._tok[text]
 
-    def _coverage(self, concepts: Sequence[tuple[str, ...]], toks: frozenset[str]) -> float:
+    def sentence_tokens(self, s: SentenceRecord) -> frozenset[str]:
+        """The sentence's tokens, with the long form of each short form its document defines.
+
+        A guideline defines "Clostridium difficile infection (CDI)" once and then writes
+        "CDI" in every recommendation (Schwartz & Hearst 2003 definitions, mined at
+        ingest): read locally, "CDI" means what it was defined as. Only a short form
+        written with capitals counts ("MC", "EoE"), so a defined word that is also an
+        ordinary word ("grade") does not bring its long form into every sentence.
+        """
+        toks = self._tokens(s.text)
+        defs = self._short.get(s.doc_id)
+        if not defs:
+            return toks
+        extra: set[str] = set()
+        for t in toks & defs.keys():
+            short, long = defs[t]
+            if _written_short(short, s.text):
+                extra |= long
+        return toks | extra if extra else toks
+
+    def _coverage(self, qt: QueryTerms, concepts: Sequence[tuple[str, ...]], toks: frozenset[str]) -> float:
         total = sum(self._idf(c) for c in concepts)
         if total <= 0:
             # Every concept is in half the passages or more, so idf cannot tell them apart:
@@ -138,8 +167,8 @@ class FeatureExtractor:
             # word is that common). Each concept then counts the same, rather than none.
             if not concepts:
                 return 0.0
-            return sum(1 for c in concepts if any(t in toks for t in c)) / len(concepts)
-        return sum(self._idf(c) for c in concepts if any(t in toks for t in c)) / total
+            return sum(1 for c in concepts if qt.covers(c, toks)) / len(concepts)
+        return sum(self._idf(c) for c in concepts if qt.covers(c, toks)) / total
 
     def support_concepts(self, qt: QueryTerms) -> list[tuple[str, ...]]:
         """The concepts a sentence must cover to answer the sub-question.
@@ -167,8 +196,8 @@ class FeatureExtractor:
         """BM25-like evidence of the sentence alone: the idf of each query concept it holds,
         cue words at a fraction (a passage's score is shared by all its sentences)."""
         qt = self.terms[cand.sub]
-        st = self._tokens(cand.sentence.text)
-        v = sum(self._idf(c) for c in qt.concepts() if any(t in st for t in c))
+        st = self.sentence_tokens(cand.sentence)
+        v = sum(self._idf(c) for c in qt.concepts() if qt.covers(c, st))
         v += CUE_SHARE * sum(self.vocab.idf(t) for t in qt.cues if t in st)
         return v
 
@@ -178,11 +207,11 @@ class FeatureExtractor:
         sub: SubQuestion = self.u.sub_questions[cand.sub]
         concepts = qt.concepts()
         own = self.support_concepts(qt)
-        st = self._tokens(s.text)
+        st = self.sentence_tokens(s)
         ct = st | self._tokens(s.title) | self._tokens(s.heading) | self._tokens(self.about.get(s.doc_id, ""))
         ranked = sorted(concepts, key=lambda c: -self._idf(c))
         rarest = ranked[0] if ranked else ()
-        unmatched_rare = sum(1 for c in ranked[:3] if self.vocab.df([c[0]])[c[0]] == 0 and not any(t in ct for t in c))
+        unmatched_rare = sum(1 for c in ranked[:3] if self.vocab.df([c[0]])[c[0]] == 0 and not qt.covers(c, ct))
         intents = [i for i in sub.intents if i in ANSWER_CUES]
         cue = sum(1 for i in intents if ANSWER_CUES[i].search(s.text)) / len(intents) if intents else 0.0
         heading = f"{s.heading} {s.label or ''}"
@@ -195,10 +224,10 @@ class FeatureExtractor:
         return {
             "bm25_rel": cand.passage_score / best_score if best_score > 0 else 0.0,
             "rank_recip": 1.0 / (1 + cand.passage_rank),
-            "cov_sentence": self._coverage(concepts, st),
-            "cov_section": self._coverage(concepts, ct),
-            "cov_own": self._coverage(own, ct),
-            "rarest_hit": float(bool(rarest) and any(t in ct for t in rarest)),
+            "cov_sentence": self._coverage(qt, concepts, st),
+            "cov_section": self._coverage(qt, concepts, ct),
+            "cov_own": self._coverage(qt, own, ct),
+            "rarest_hit": float(bool(rarest) and qt.covers(rarest, ct)),
             "unmatched_rare": float(unmatched_rare),
             "cue": cue,
             "heading_intent": heading_intent,
@@ -210,23 +239,34 @@ class FeatureExtractor:
             "numbers": float(bool(_NUM_UNIT.search(s.text))),
             "sentence_rel": self.sentence_score(cand) / best_sentence if best_sentence > 0 else 0.0,
             # A heading or list label ("Appropriate management of X"), not a statement.
-            "fragment": float(words < 15 and not s.text.rstrip().endswith((".", "!", "?", ")", ":"))),
+            # A grade or evidence label in parentheses ("(Strong recommendation, low-quality
+            # evidence)") belongs to the sentence before it and says nothing alone.
+            "fragment": float(words < 15 and (not s.text.rstrip().endswith((".", "!", "?", ")", ":"))
+                                              or _PARENTHESISED.fullmatch(s.text.strip()) is not None)),
             # Not a learned feature (no training question has an unknown word):
             # read by select.support, which gates answerability on it.
             "unknown": float(self.unknown(qt)),
         }
 
 
+def _written_short(short: str, text: str) -> bool:
+    """Whether ``text`` writes ``short`` as a short form: with at least two capitals ("CDI", "EoE", "MC")."""
+    for m in re.finditer(r"(?<![\w])" + re.escape(short) + r"(?![\w])", text, re.I):
+        if sum(ch.isupper() for ch in m.group()) >= 2:
+            return True
+    return False
+
+
 def score(
     u: Understanding, terms: Sequence[QueryTerms], cands: Sequence[Candidate], vocab: Vocabulary, model: Ranker,
-    about: Mapping[str, str] | None = None,
+    about: Mapping[str, str] | None = None, abbreviations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Scored]:
     """Every candidate with its features and probability, best first.
 
     ``about`` maps a document id to what the document declares it is about
     (conditions, focus): a guideline's recommendation rarely names its condition.
     """
-    fx = FeatureExtractor(u, terms, vocab, about)
+    fx = FeatureExtractor(u, terms, vocab, about, abbreviations)
     best: dict[int, float] = {}
     best_sent: dict[int, float] = {}
     for c in cands:

@@ -10,8 +10,9 @@ candidate list; the ranker (stage 3) decides what answers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from medcite.answer.ports import Repository, Search, SentenceRecord
 from medcite.answer.understand import SubQuestion, Understanding, population_terms
@@ -19,6 +20,10 @@ from medcite.index.query import SearchQuery, WeightedTerm
 from medcite.index.tokenize import tokenize
 from medcite.model import SOURCE_KINDS
 from medcite.settings import AskSettings
+
+#: Share of a multi-word long form's terms a text must hold to name it (all of three, four of five:
+#: a hyphenated form adds its joined compound, "amyloidrelat", which a text written with spaces lacks).
+GROUP_SHARE = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,8 @@ class QueryTerms:
     cues: tuple[str, ...]
     population: tuple[str, ...]
     joined: frozenset[str] = frozenset()
+    #: Multi-word long forms by question term: they cover the term only together (see :meth:`covers`).
+    groups: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def weighted(self, settings: AskSettings, expansion_weights: dict[str, float]) -> list[WeightedTerm]:
         out = [WeightedTerm(t, 1.0) for t in (*self.own, *self.shared)]
@@ -50,6 +57,16 @@ class QueryTerms:
         """
         terms = (*self.shared, *self.own, *(self.case if case else ()))
         return [(t, *self.expansions.get(t, ())) for t in dict.fromkeys(terms) if t not in self.joined]
+
+    def covers(self, concept: tuple[str, ...], toks: frozenset[str] | set[str]) -> bool:
+        """Whether ``toks`` hold ``concept``: the term itself or a one-word equivalent, or
+        most words of a multi-word long form (one shared word -- "receptor" of "chimeric
+        antigen receptor" -- is not the thing named)."""
+        groups = self.groups.get(concept[0], ())
+        parts = {t for g in groups for t in g}
+        if any(t in toks for t in concept if t not in parts or t == concept[0]):
+            return True
+        return any(sum(t in toks for t in g) >= max(2, math.ceil(GROUP_SHARE * len(g))) for g in groups)
 
     @property
     def topic(self) -> tuple[str, ...]:
@@ -79,7 +96,9 @@ def _tokens(words: Sequence[str]) -> tuple[list[str], set[str]]:
 
 
 def query_terms(u: Understanding, sub: SubQuestion) -> QueryTerms:
-    own_t, j1 = _tokens([w for w in sub.words if w not in u.shared and w not in u.case])
+    # A case word the sub-question asks about again ("glucose 250 mg/dL ... What glucose target?")
+    # is what it asks: its own word, not background.
+    own_t, j1 = _tokens([w for w in sub.words if w not in u.shared])
     shared_t, j2 = _tokens(u.shared)
     case_t, j3 = _tokens(u.case)
     own = tuple(own_t)
@@ -100,9 +119,15 @@ def query_terms(u: Understanding, sub: SubQuestion) -> QueryTerms:
         key_toks = tokenize(e.of)
         if len(key_toks) > 1 and all(t in words for t in key_toks):
             expansions[key_toks[0]] = tuple(dict.fromkeys([*expansions.get(key_toks[0], ()), e.term]))
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for e in u.expansions:
+        key_toks = tokenize(e.of)
+        key = key_toks[0] if key_toks else e.of
+        if e.group and key in expansions and e.group not in groups.setdefault(key, []):
+            groups[key].append(e.group)
     cues = tuple(t for t in dict.fromkeys(tokenize(sub.text)) if t not in words and len(t) > 1)
     return QueryTerms(own, shared, case, expansions, cues, tuple(population_terms(u.context)),
-                      frozenset(j1 | j2 | j3))
+                      frozenset(j1 | j2 | j3), {k: tuple(v) for k, v in groups.items() if v})
 
 
 def retrieve(

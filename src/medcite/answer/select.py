@@ -14,7 +14,7 @@ word budget is spent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from medcite.answer.ports import DocMeta
 from medcite.answer.rank import Scored
@@ -139,9 +139,17 @@ def select(
             best_p=round(best.p, 4) if best else 0.0, best_text=best.cand.sentence.text if best else "",
             best_doc=best.cand.sentence.doc_id if best else "", support=round(sup, 4),
         ))
+    notes: tuple[str, ...] = ()
+    if u.unknown:
+        # The case names something no source mentions: whatever ranks first answers
+        # around it (understand.unknown_names), so nothing is covered.
+        subs = [replace(sa, covered=False) for sa in subs]
+        notes = (f"No source in this corpus mentions {', '.join(repr(w) for w in u.unknown)}, "
+                 "which the question names; it is not answered around it.",)
     answerable = any(s.covered for s in subs)
     if not answerable:
-        return Evidence(u.question, u.audience, u.subject, tuple(subs), (), {}, False, tau, topic=u.topic)
+        return Evidence(u.question, u.audience, u.subject, tuple(subs), (), {}, False, tau, notes=notes,
+                        topic=u.topic)
 
     chosen: list[EvidenceItem] = []
     tokens: list[frozenset[str]] = []

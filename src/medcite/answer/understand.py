@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from medcite.answer.vocabulary import Expansion, Vocabulary
-from medcite.index.tokenize import STOPWORDS, tokenize
+from medcite.index.tokenize import STOPWORDS, UNITS, tokenize
 from medcite.model import Audience
 
 #: Question types and the words that ask for them (general English).
@@ -136,6 +136,9 @@ class Understanding:
     #: The previous turn's topic, when a follow-up was resolved against it.
     resolved_from: tuple[str, ...] = ()
     age: int | None = None
+    #: Words of the case that the corpus has never seen, even spelled otherwise
+    #: ("65M on dabrivoxetine 40 mg, can he add tramadol?"): see :func:`unknown_names`.
+    unknown: tuple[str, ...] = ()
 
     @property
     def topic(self) -> tuple[str, ...]:
@@ -165,6 +168,8 @@ def content_words(text: str) -> list[str]:
             continue  # (a single letter is an initial, "C. diff": the clipped word carries it)
         if _MEASURE.match(lw):
             continue  # an age, sex or lab value ("78f", "18k", "g2p1", "150/95"), not a subject
+        if all(x in UNITS for x in re.split(r"[-/]", lw)):
+            continue  # a lab value's unit ("mg/dL", "g/dl"), not a subject
         parts = re.split(r"[-/]", lw)
         if len(parts) > 1 and all(x in _PEOPLE or x.isdigit() or x in STOPWORDS for x in parts):
             continue  # "year-old", "34-year-old"
@@ -229,7 +234,11 @@ def understand(
     prev_words: tuple[str, ...] = ()
     for p in pieces:
         words = tuple(content_words(p))
-        if words and prev_words and _THING.search(p):
+        if words and prev_words and not any(_specific(w, vocab) for w in words):
+            # "..., and how often should MRI be done?": a piece whose own words are all
+            # generic ("done", "order", "first") asks about the previous piece's subject.
+            words = (*words, *(w for w in prev_words if w not in words))
+        elif words and prev_words and _THING.search(p):
             # "X was prescribed; is it safe with Y?": "it" is the previous piece's subject, so its words are asked about
             # too (a person's pronoun, "he", is the patient of the case and carries nothing over).
             words = (*words, *(w for w in prev_words if w not in words))
@@ -258,11 +267,45 @@ def understand(
         context = tuple(dict.fromkeys([*context, *(["child"] if age < 18 else []), *(["older adult"] if age >= 65 else [])]))
     words_all = list(dict.fromkeys([*topic, *(w for s in subs for w in s.words)]))
     expansions = tuple(vocab.expand(question, words_all))
+    stated = [*case, *(p for p in pieces if not _is_question(p))]
     return Understanding(
         question=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
         case=tuple(w for w in case_words if w not in shared), context=context,
         expansions=expansions, resolved_from=resolved, age=age,
+        unknown=unknown_names(stated, vocab, expansions),
     )
+
+
+def unknown_names(stated: Sequence[str], vocab: Vocabulary, expansions: Sequence[Expansion]) -> tuple[str, ...]:
+    """Words of the case (what the message states rather than asks) that no passage holds and
+    that no correction, variant or lexicon entry maps to a word the corpus knows.
+
+    Such a word names what the patient has or takes ("on dabrivoxetine 40 mg"):
+    an answer about that patient that cannot read it would answer around it.
+    Words with digits ("ex-34-weeker") are measures, not names, and short words
+    (under six letters) are too often a stray abbreviation of the asker's own.
+    Only in a library of ``settings.unknown_case_min_passages`` or more.
+    """
+    if vocab.passages < vocab.settings.unknown_case_min_passages:
+        return ()  # in a small library most ordinary words are unseen: absence says nothing
+    expanded = {e.of for e in expansions}
+    out: list[str] = []
+    for w in content_words(" ".join(stated)):
+        if len(w) < 6 or not w.isalpha() or w in expanded:
+            continue
+        toks = tokenize(w)
+        if toks and all(vocab.df([t])[t] == 0 for t in toks):
+            out.append(w)
+    return tuple(dict.fromkeys(out))
+
+
+def _specific(word: str, vocab: Vocabulary) -> bool:
+    """Whether ``word`` can name a subject: rarer than ``generic_idf`` (or unknown to the corpus)."""
+    toks = tokenize(word)
+    if not toks:
+        return False
+    n = vocab.df(toks)[toks[0]]
+    return n == 0 or vocab.idf(toks[0]) >= vocab.settings.generic_idf
 
 
 def _age(text: str) -> int | None:

@@ -55,6 +55,9 @@ class Expansion:
     weight: float
     source: str  # "spelling" | "variant" | "inflection" | "abbreviation" | "synonym"
     of: str
+    #: All index terms of a multi-word long form ("chimeric antigen receptor" for "CAR"): the
+    #: form stands for the question word only where most of them occur together, not one alone.
+    group: tuple[str, ...] = ()
 
 
 def _edits1(word: str) -> set[str]:
@@ -86,6 +89,11 @@ class Vocabulary:
         self.settings = settings
         self._df: dict[str, int] = {}
         self._n = max(1, search.num_passages())
+
+    @property
+    def passages(self) -> int:
+        """Passages in the index."""
+        return self._n
 
     # -- statistics -------------------------------------------------------------
     def df(self, terms: Iterable[str]) -> dict[str, int]:
@@ -211,8 +219,10 @@ class Vocabulary:
                 continue
             per_term[e.term] = per_term.get(e.term, 0) + 1
             kind = "abbreviation" if e.kind == "abbreviation" else "synonym"
-            for t in dict.fromkeys(tokenize(e.expansion)):
-                out.append(Expansion(t, self.settings.lexicon_weight, kind, e.term))
+            long = tuple(dict.fromkeys(tokenize(e.expansion)))
+            group = long if len(long) > 1 else ()
+            for t in long:
+                out.append(Expansion(t, self.settings.lexicon_weight, kind, e.term, group))
         return out
 
     def expand(self, question: str, words: Sequence[str]) -> list[Expansion]:

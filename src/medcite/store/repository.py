@@ -90,6 +90,21 @@ class StoreRepository:
             out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
         return out
 
+    def abbreviations(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """The short forms each document defines ("CDI (Clostridium difficile infection)")."""
+        uniq = list(dict.fromkeys(doc_ids))
+        out: dict[str, dict[str, str]] = {}
+        for i in range(0, len(uniq), 400):
+            chunk = uniq[i:i + 400]
+            rows = self.store.conn.execute(
+                "SELECT doc_id, term, expansion FROM lexicon "
+                f"WHERE kind = 'abbreviation' AND doc_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for doc_id, term, expansion in rows:
+                out.setdefault(str(doc_id), {}).setdefault(str(term), str(expansion))
+        return out
+
 
 def _conditions(extra: dict[str, object]) -> list[str]:
     out: list[str] = []
