@@ -184,11 +184,11 @@ def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
 
 
 def test_an_unknown_name_in_capitals_is_not_spell_corrected_into_a_corpus_word(engine: Engine) -> None:
-    # In lower case "watex" is read as a typo of "water" (one edit, a corpus word); typed in capitals it is
-    # a short form the corpus does not know, so the question is not covered rather than answered about water.
-    typo = answer(engine, "what is watex and how is it treated?")
+    # In lower case "frostbyte" is read as a typo of "frostbite" (one edit, a corpus word); typed in capitals
+    # it is a short form the corpus does not know, so the question is not covered rather than answered.
+    typo = answer(engine, "how is frostbyte rewarmed?")
     assert typo.answerable and says(typo, "water bath")
-    shouted = answer(engine, "What is WATEX and how is it treated?")
+    shouted = answer(engine, "How is FROSTBYTE rewarmed?")
     assert not shouted.answerable, [s.text for sec in shouted.sections for s in sec.statements]
 
 
@@ -234,6 +234,23 @@ def test_a_case_naming_what_the_corpus_never_mentions_is_not_answered_around_it(
         assert any("velmorastat" in n for n in art.notes), art.notes
         # A case the corpus knows is still answered under the same rule.
         assert answer(strict, "Postpartum hemorrhage. What dose of oxytocin?").answerable
+    finally:
+        strict.close()
+
+
+def test_an_answer_whose_sentences_mean_something_else_is_declined_with_the_reason(engine: Engine) -> None:
+    q = "How should frostbite be rewarmed?"
+    art = answer(engine, q)
+    assert art.answerable and art.abstention is not None
+    rel = art.abstention["semantic_relevance"]
+    assert rel is not None and rel >= engine.settings.ask.semantic_min
+    # The same words held to a similarity the best sentences do not reach: declined, and the note says why.
+    strict = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, semantic_min=rel + 0.01)),
+                    must_exist=True)
+    try:
+        declined = answer(strict, q)
+        assert not declined.answerable
+        assert any("semantic similarity" in n for n in declined.notes), declined.notes
     finally:
         strict.close()
 

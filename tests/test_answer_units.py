@@ -119,3 +119,19 @@ def test_a_short_form_counts_only_when_written_with_capitals() -> None:
     assert _written_short("mc", "In patients with symptomatic MC, budesonide is recommended.")
     assert _written_short("eoe", "EoE is diagnosed by biopsy.")
     assert not _written_short("grade", "The grade of the evidence was low.")
+
+
+def test_semantic_relevance_tells_a_word_match_from_a_meaning_match() -> None:
+    from medcite.answer.semantic import MiniLM, relevance
+    from medcite.settings import AskSettings
+
+    enc = MiniLM()
+    tau = AskSettings().semantic_min
+    car = relevance(enc, ["how often should I change the oil in my car"],
+                    ["Chimeric antigen receptor (CAR) T-cell therapy changes the patient's T cells."])
+    frost = relevance(enc, ["How should frostbite be rewarmed?"],
+                      ["Rapid rewarming of frostbitten tissue in a water bath at 37 to 39 degrees Celsius is recommended."])
+    assert car < tau < frost, (car, frost)
+    v = enc.encode(["a", "b c"])
+    assert v.shape == (2, 384)
+    assert abs(float((v * v).sum(axis=1)[0]) - 1.0) < 1e-4

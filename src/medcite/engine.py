@@ -20,6 +20,7 @@ from medcite.store.repository import StoreRepository
 if TYPE_CHECKING:
     from medcite.answer.compose import Synthesizer
     from medcite.answer.rank import Ranker
+    from medcite.answer.semantic import Encoder
     from medcite.model import Article, Audience
     from medcite.verify import Verifier
 
@@ -44,6 +45,7 @@ class Engine:
         #: Sentences, metadata and lexicon for the answer pipeline (answer.ports.Repository).
         self.repository = StoreRepository(self.store)
         self._ranker: Ranker | None = None
+        self._encoder: Encoder | None = None
 
     @property
     def ranker(self) -> Ranker:
@@ -53,6 +55,17 @@ class Engine:
 
             self._ranker = Ranker.load(self.settings.ranker_path)
         return self._ranker
+
+    @property
+    def encoder(self) -> Encoder | None:
+        """The sentence encoder of the semantic relevance check (None when it is turned off)."""
+        if self.settings.ask.semantic_min <= 0:
+            return None
+        if self._encoder is None:
+            from medcite.answer.semantic import MiniLM
+
+            self._encoder = MiniLM()
+        return self._encoder
 
     @classmethod
     def open(cls, home: str | Path, *, must_exist: bool = True) -> Engine:

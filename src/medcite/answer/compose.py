@@ -200,6 +200,7 @@ class ExtractiveSynthesizer:
             "ranker_probability": best.best_p if best else 0.0,
             "sub_question_scores": [s.support for s in ev.sub_answers],
             "best_candidate": {"doc_id": best.best_doc, "text": best.best_text} if best and best.best_doc else None,
+            "semantic_relevance": None if ev.relevance is None else round(ev.relevance, 4),
         }
         if not ev.answerable and ev.notes:
             # The reason is already stated (a name the corpus never mentions), not a low score.

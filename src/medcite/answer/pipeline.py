@@ -21,6 +21,7 @@ from medcite.answer.progress import report
 from medcite.answer.rank import Ranker, Scored, score
 from medcite.answer.retrieve import QueryTerms, dedupe, retrieve
 from medcite.answer.select import Evidence, select
+from medcite.answer.semantic import Encoder, relevance
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
 from medcite.answer.understand import Understanding, understand
 from medcite.answer.vocabulary import Vocabulary
@@ -43,9 +44,13 @@ class Trace:
 
 def run(
     search: Search, repo: Repository, question: str, *, audience: Audience, settings: AskSettings, ranker: Ranker,
-    prior_topic: tuple[str, ...] = (),
+    prior_topic: tuple[str, ...] = (), encoder: Encoder | None = None,
 ) -> Trace:
-    """Stages 1-4 for ``question``: everything but composing the article."""
+    """Stages 1-4 for ``question``: everything but composing the article.
+
+    With an ``encoder``, the top-ranked sentences must also be about what is asked
+    (:mod:`.semantic`); without one, word evidence alone decides.
+    """
     vocab = Vocabulary(search, repo, settings)
     u = understand(question, vocab, audience=audience, prior_topic=prior_topic)
     terms, cands = retrieve(u, search, repo, settings)
@@ -53,7 +58,14 @@ def run(
     docs = repo.documents(list({c.sentence.doc_id for c in cands}))
     scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
                    abbreviations=repo.abbreviations(list(docs)))
-    return Trace(u, tuple(terms), tuple(scored), select(u, scored, docs, settings))
+    rel = None
+    if encoder is not None and scored:
+        # The resolved subject of a follow-up ("is it inherited?") is part of what is asked.
+        asked = [question, *(s.text for s in u.sub_questions)]
+        if u.resolved_from:
+            asked.append(f"{' '.join(u.resolved_from)} {question}")
+        rel = relevance(encoder, asked, [s.cand.sentence.text for s in scored[: settings.semantic_top]])
+    return Trace(u, tuple(terms), tuple(scored), select(u, scored, docs, settings, relevance=rel))
 
 
 def answer(
@@ -88,7 +100,7 @@ def answer(
         prior_topic = tuple(prior.focus.split()) if prior is not None else ()
         report("searching")
         trace = run(engine.backend, engine.repository, question, audience=aud, settings=engine.settings.ask,
-                    ranker=engine.ranker, prior_topic=prior_topic)
+                    ranker=engine.ranker, prior_topic=prior_topic, encoder=engine.encoder)
         report("composing")
         article = (synthesizer or ExtractiveSynthesizer()).compose(trace.evidence)
         u = trace.understanding

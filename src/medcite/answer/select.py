@@ -87,6 +87,8 @@ class Evidence:
     threshold: float
     notes: tuple[str, ...] = ()
     topic: tuple[str, ...] = field(default=())
+    #: Semantic similarity of the question to its best candidates (None: not measured).
+    relevance: float | None = None
 
     def by_kind(self, kind: SourceKind) -> list[EvidenceItem]:
         return [i for i in self.items if i.source_kind == kind]
@@ -120,8 +122,13 @@ def _words(text: str) -> int:
 
 def select(
     u: Understanding, scored: Sequence[Scored], docs: Mapping[str, DocMeta], settings: AskSettings,
+    *, relevance: float | None = None,
 ) -> Evidence:
-    """Choose the evidence for ``u`` from ``scored`` candidates (best first)."""
+    """Choose the evidence for ``u`` from ``scored`` candidates (best first).
+
+    ``relevance`` is the semantic similarity of the question to its best candidates
+    (:func:`.semantic.relevance`); below ``settings.semantic_min`` nothing is covered.
+    """
     tau = settings.answer_threshold
     budget = settings.patient_words if u.audience == "patient" else settings.clinician_words
     target = min(budget, settings.patient_target_words if u.audience == "patient" else settings.clinician_target_words)
@@ -140,6 +147,11 @@ def select(
             best_doc=best.cand.sentence.doc_id if best else "", support=round(sup, 4),
         ))
     notes: tuple[str, ...] = ()
+    if relevance is not None and relevance < settings.semantic_min and any(s.covered for s in subs):
+        # The words match, the meaning does not ("change the oil in my car" against CAR T-cell therapy).
+        subs = [replace(sa, covered=False) for sa in subs]
+        notes = (f"The closest sentences in the corpus are about something else (semantic similarity "
+                 f"{relevance:.2f}, below {settings.semantic_min:.2f}).",)
     if u.unknown:
         # The case names something no source mentions: whatever ranks first answers
         # around it (understand.unknown_names), so nothing is covered.
@@ -149,7 +161,7 @@ def select(
     answerable = any(s.covered for s in subs)
     if not answerable:
         return Evidence(u.question, u.audience, u.subject, tuple(subs), (), {}, False, tau, notes=notes,
-                        topic=u.topic)
+                        topic=u.topic, relevance=relevance)
 
     chosen: list[EvidenceItem] = []
     tokens: list[frozenset[str]] = []
@@ -220,5 +232,5 @@ def select(
     return Evidence(
         question=u.question, audience=u.audience, subject=u.subject, sub_answers=tuple(subs), items=tuple(chosen),
         docs={d: docs[d] for d in cited if d in docs}, answerable=True, threshold=tau,
-        topic=u.topic,
+        topic=u.topic, relevance=relevance,
     )

@@ -163,6 +163,9 @@ def _curve(split: str, qs: Sequence[EvalQuestion], oos: Sequence[EvalQuestion], 
               n=len(qs))
 
     def best(a: Article) -> float:
+        # Declined even without a threshold (the case names a word no source holds): declined at every one.
+        if not a.answerable:
+            return -1.0
         return float((a.abstention or {}).get("best_score") or 0.0)
 
     for tau in CURVE:
