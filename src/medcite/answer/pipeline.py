@@ -58,14 +58,17 @@ def run(
     docs = repo.documents(list({c.sentence.doc_id for c in cands}))
     scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
                    abbreviations=repo.abbreviations(list(docs)))
-    rel = None
-    if encoder is not None and scored:
-        # The resolved subject of a follow-up ("is it inherited?") is part of what is asked.
-        asked = [question, *(s.text for s in u.sub_questions)]
+    evidence = select(u, scored, docs, settings)
+    if encoder is not None and evidence.answerable:
+        # Only an answer about to be given is checked (a declined one costs no encoding). The
+        # sub-questions count when there are several; a follow-up's resolved subject ("is it
+        # inherited?") is part of what is asked.
+        asked = [question, *(s.text for s in u.sub_questions if len(u.sub_questions) > 1)]
         if u.resolved_from:
             asked.append(f"{' '.join(u.resolved_from)} {question}")
         rel = relevance(encoder, asked, [s.cand.sentence.text for s in scored[: settings.semantic_top]])
-    return Trace(u, tuple(terms), tuple(scored), select(u, scored, docs, settings, relevance=rel))
+        evidence = select(u, scored, docs, settings, relevance=rel)
+    return Trace(u, tuple(terms), tuple(scored), evidence)
 
 
 def answer(

