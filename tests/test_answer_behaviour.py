@@ -183,6 +183,13 @@ def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
         assert says(art, "Oxytocin 10 units"), q
 
 
+def test_a_word_run_into_a_function_word_is_read_as_the_word(engine: Engine) -> None:
+    # A missing space ("rewarmedin") is no unknown name: it is a corpus word and "in".
+    art = answer(engine, "how is frostbite rewarmedin adults?")
+    assert art.answerable, art.notes
+    assert says(art, "37 to 39 degrees Celsius")
+
+
 def test_an_unknown_name_in_capitals_is_not_spell_corrected_into_a_corpus_word(engine: Engine) -> None:
     # In lower case "frostbyte" is read as a typo of "frostbite" (one edit, a corpus word); typed in capitals
     # it is a short form the corpus does not know, so the question is not covered rather than answered.

@@ -267,7 +267,10 @@ def understand(
         context = tuple(dict.fromkeys([*context, *(["child"] if age < 18 else []), *(["older adult"] if age >= 65 else [])]))
     words_all = list(dict.fromkeys([*topic, *(w for s in subs for w in s.words)]))
     expansions = tuple(vocab.expand(question, words_all))
-    stated = [*case, *(p for p in pieces if not _is_question(p))]
+    # What the message states: its case, and what comes before the first question form of a
+    # question sentence ("65M on dabrivoxetine 40 mg for anxiety, can he add tramadol?").
+    first = next((i for i, p in enumerate(pieces) if _QSTART.match(p)), 0)
+    stated = [*case, *pieces[:first]]
     return Understanding(
         question=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
         case=tuple(w for w in case_words if w not in shared), context=context,

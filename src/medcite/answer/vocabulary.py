@@ -136,6 +136,19 @@ class Vocabulary:
         # unknown name ("juul" -> "jul") is likelier among 172k passages than 500.
         if best[1] >= max(floor, own * self.settings.spelling_ratio):
             return [Expansion(best[0], 1.0, "spelling", w)]
+        return self._run_together(w, own, floor)
+
+    def _run_together(self, w: str, own: int, floor: int) -> list[Expansion]:
+        """A word typed without its space before or after a function word ("totalhow", "takea"):
+        the other part, when the corpus uses it (as often as a correction must be)."""
+        for i in range(1, len(w)):
+            left, right = w[:i], w[i:]
+            for word, other in ((left, right), (right, left)):
+                if other not in STOPWORDS or len(word) < 4:
+                    continue
+                toks = tokenize(word)
+                if len(toks) == 1 and self.df(toks)[toks[0]] >= max(floor, own * self.settings.spelling_ratio):
+                    return [Expansion(toks[0], 1.0, "spelling", w)]
         return []
 
     def variants(self, word: str) -> list[Expansion]:
