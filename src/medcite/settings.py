@@ -71,7 +71,7 @@ class AskSettings:
     #: A sub-question whose own words all have an idf below this ("risk", "disease",
     #: "first", "line": words in more than ~1 % of passages) takes its subject from the case.
     generic_idf: float = 4.5
-    #: A case word no passage holds (a drug the patient takes, "on dabrivoxetine 40 mg") blocks the
+    #: A case word no passage holds (a drug the patient takes, "on velmorastat 20 mg") blocks the
     #: answer only in a library at least this large: sampled into a 10k-passage library, the dev
     #: cases' ordinary words would leave ~5 unseen per 89 questions; at 50k ~1; at the shared
     #: corpus's 173k none is unseen but typos, which the corrector maps (docs/decisions.md).
@@ -97,7 +97,7 @@ class AskSettings:
     #: The best cosine (all-MiniLM-L6-v2) between the question and its top-ranked sentences below
     #: which they are about something else and nothing is answered (answer.semantic); 0 turns the
     #: check off. On the realistic dev split answered in-scope questions reach 0.38 or more and
-    #: "change the oil in my car" (answered by word overlap with CAR T-cell therapy) 0.14.
+    #: a non-medical question answered by word overlap with an acronym's passages 0.14.
     semantic_min: float = 0.3
     #: Top-ranked sentences compared with the question by that check (5 and 10 gave the same dev
     #: result; warm ask p50 120 vs 165 ms).

@@ -115,6 +115,7 @@ class FeatureExtractor:
         self.about = about or {}
         #: Each document's own short forms: doc id -> short-form token -> (as defined, long-form tokens).
         self._short: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
+        self._read: dict[tuple[str, str], frozenset[str]] = {}
         for doc_id, defs in (abbreviations or {}).items():
             for short, long in defs.items():
                 toks = tokenize(short)
@@ -152,12 +153,16 @@ class FeatureExtractor:
         defs = self._short.get(s.doc_id)
         if not defs:
             return toks
-        extra: set[str] = set()
-        for t in toks & defs.keys():
-            short, long = defs[t]
-            if _written_short(short, s.text):
-                extra |= long
-        return toks | extra if extra else toks
+        key = (s.doc_id, s.text)
+        if key not in self._read:
+            # Read once per sentence: features and sentence_score both ask (hot path).
+            extra: set[str] = set()
+            for t in toks & defs.keys():
+                short, long = defs[t]
+                if _written_short(short, s.text):
+                    extra |= long
+            self._read[key] = toks | extra if extra else toks
+        return self._read[key]
 
     def _coverage(self, qt: QueryTerms, concepts: Sequence[tuple[str, ...]], toks: frozenset[str]) -> float:
         total = sum(self._idf(c) for c in concepts)

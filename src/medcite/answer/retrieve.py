@@ -96,7 +96,7 @@ def _tokens(words: Sequence[str]) -> tuple[list[str], set[str]]:
 
 
 def query_terms(u: Understanding, sub: SubQuestion) -> QueryTerms:
-    # A case word the sub-question asks about again ("glucose 250 mg/dL ... What glucose target?")
+    # A case word the sub-question asks about again ("potassium 6.1 mmol/L ... What potassium target?")
     # is what it asks: its own word, not background.
     own_t, j1 = _tokens([w for w in sub.words if w not in u.shared])
     shared_t, j2 = _tokens(u.shared)

@@ -148,7 +148,7 @@ def select(
         ))
     notes: tuple[str, ...] = ()
     if relevance is not None and relevance < settings.semantic_min and any(s.covered for s in subs):
-        # The words match, the meaning does not ("change the oil in my car" against CAR T-cell therapy).
+        # The words match, the meaning does not (a non-medical question against an acronym's passages).
         subs = [replace(sa, covered=False) for sa in subs]
         notes = (f"The closest sentences in the corpus are about something else (semantic similarity "
                  f"{relevance:.2f}, below {settings.semantic_min:.2f}).",)

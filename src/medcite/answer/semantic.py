@@ -1,8 +1,8 @@
 """Semantic relevance: do the best candidate sentences talk about what was asked?
 
-Word overlap cannot tell "how often should I change the oil in my car" from a
-passage on CAR T-cell therapy that "changes" cells: every question word is
-covered, by other senses. A sentence embedding can: the question and the
+Word overlap cannot tell a non-medical question from passages that use its
+words in another sense (an everyday word that is also a therapy's acronym):
+every question word is covered, by other senses. A sentence embedding can: the question and the
 sentences are encoded with all-MiniLM-L6-v2 (Wang et al. 2020, "MiniLM: Deep
 Self-Attention Distillation"; Reimers & Gurevych 2019, "Sentence-BERT"), mean
 pooled and L2-normalised, and the answer is gated on the best cosine between

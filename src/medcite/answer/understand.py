@@ -137,7 +137,7 @@ class Understanding:
     resolved_from: tuple[str, ...] = ()
     age: int | None = None
     #: Words of the case that the corpus has never seen, even spelled otherwise
-    #: ("65M on dabrivoxetine 40 mg, can he add tramadol?"): see :func:`unknown_names`.
+    #: ("On velmorastat 20 mg daily. Can he add X?"): see :func:`unknown_names`.
     unknown: tuple[str, ...] = ()
 
     @property
@@ -268,7 +268,7 @@ def understand(
     words_all = list(dict.fromkeys([*topic, *(w for s in subs for w in s.words)]))
     expansions = tuple(vocab.expand(question, words_all))
     # What the message states: its case, and what comes before the first question form of a
-    # question sentence ("65M on dabrivoxetine 40 mg for anxiety, can he add tramadol?").
+    # question sentence ("70F on velmorastat 20 mg for sleep, can she add X?").
     first = next((i for i, p in enumerate(pieces) if _QSTART.match(p)), 0)
     stated = [*case, *pieces[:first]]
     return Understanding(
@@ -283,9 +283,9 @@ def unknown_names(stated: Sequence[str], vocab: Vocabulary, expansions: Sequence
     """Words of the case (what the message states rather than asks) that no passage holds and
     that no correction, variant or lexicon entry maps to a word the corpus knows.
 
-    Such a word names what the patient has or takes ("on dabrivoxetine 40 mg"):
+    Such a word names what the patient has or takes ("on velmorastat 20 mg"):
     an answer about that patient that cannot read it would answer around it.
-    Words with digits ("ex-34-weeker") are measures, not names, and short words
+    Words with digits ("ex-30-weeker") are measures, not names, and short words
     (under six letters) are too often a stray abbreviation of the asker's own.
     Only in a library of ``settings.unknown_case_min_passages`` or more.
     """

@@ -139,7 +139,7 @@ class Vocabulary:
         return self._run_together(w, own, floor)
 
     def _run_together(self, w: str, own: int, floor: int) -> list[Expansion]:
-        """A word typed without its space before or after a function word ("totalhow", "takea"):
+        """A word typed without its space before or after a function word ("dosehow", "rewarmedin"):
         the other part, when the corpus uses it (as often as a correction must be)."""
         for i in range(1, len(w)):
             left, right = w[:i], w[i:]
