@@ -272,6 +272,21 @@ def test_a_piece_of_common_words_asks_about_the_previous_subject(engine: Engine)
     assert "zorbafloxin" in u.sub_questions[1].words
 
 
+def test_a_one_word_piece_continuing_a_sentence_asks_about_its_subject(engine: Engine) -> None:
+    from medcite.answer.understand import understand
+    from medcite.answer.vocabulary import Vocabulary
+
+    vocab = Vocabulary(engine.backend, engine.repository, engine.settings.ask)
+    q = "How well does zorbafloxin work for postpartum hemorrhage, and how long is the course?"
+    u = understand(q, vocab)
+    assert len(u.sub_questions) == 2 and "zorbafloxin" in u.sub_questions[1].words
+    # Both parts ask about a drug no source mentions: neither is answered around it.
+    assert not answer(engine, q).answerable
+    # A new sentence of one word that names something starts its own sub-question.
+    u2 = understand("What dose of oxytocin for postpartum hemorrhage? Zorbafloxin?", vocab)
+    assert u2.sub_questions[1].words == ("zorbafloxin",)
+
+
 @pytest.mark.parametrize("question", ["How do I bake a sourdough loaf?", "What is the dose of zelvoraxin for adults?"])
 def test_out_of_scope_questions_abstain_and_say_why(engine: Engine, question: str) -> None:
     art = answer(engine, question)

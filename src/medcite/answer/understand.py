@@ -204,13 +204,18 @@ def split_message(text: str) -> tuple[list[str], list[str]]:
         # No question form ("first line treatment for uncomplicated UTI"): the
         # last sentence is what is asked, the rest is the case.
         asks, case = sentences[-1:], sentences[:-1]
-    pieces: list[str] = []
-    for s in asks:
-        for p in (x for part in _SPLIT.split(s) for x in _split_choices(part)):
-            p = p.strip(" ,;?")
-            if p and re.search(r"[A-Za-z]", p):
-                pieces.append(p)
+    pieces = [p for s in asks for p in _sentence_pieces(s)]
     return case, pieces or [text.strip()]
+
+
+def _sentence_pieces(sentence: str) -> list[str]:
+    """The pieces one question sentence asks ("X, and how long?" -> ["X", "how long"])."""
+    out: list[str] = []
+    for p in (x for part in _SPLIT.split(sentence) for x in _split_choices(part)):
+        p = p.strip(" ,;?")
+        if p and re.search(r"[A-Za-z]", p):
+            out.append(p)
+    return out
 
 
 def understand(
@@ -230,13 +235,18 @@ def understand(
         The previous turn's topic words in a conversation thread.
     """
     case, pieces = split_message(question)
+    # Pieces that continue a sentence ("X, and how long is the course?"), not start one.
+    continued = {p for s in _SENT.split(question.strip()) for p in _sentence_pieces(s)[1:]}
     subs: list[SubQuestion] = []
     prev_words: tuple[str, ...] = ()
     for p in pieces:
         words = tuple(content_words(p))
-        if words and prev_words and not any(_specific(w, vocab) for w in words):
+        if words and prev_words and ((len(words) == 1 and p in continued) or not any(_specific(w, vocab) for w in words)):
             # "..., and how often should MRI be done?": a piece whose own words are all
-            # generic ("done", "order", "first") asks about the previous piece's subject.
+            # generic ("done", "order", "first") asks about the previous piece's subject; so
+            # does a piece of one word that continues its sentence ("X, and how long is the
+            # course?"): one word alone rarely names a subject of its own. A new sentence of one
+            # word ("When to operate?") starts its own sub-question.
             words = (*words, *(w for w in prev_words if w not in words))
         elif words and prev_words and _THING.search(p):
             # "X was prescribed; is it safe with Y?": "it" is the previous piece's subject, so its words are asked about
