@@ -28,7 +28,7 @@ import numpy as np
 
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
 from medcite.index.optional import require
-from medcite.index.tokenize import tokenize
+from medcite.index.tokenize import index_text, tokenize
 from medcite.model import SOURCE_KINDS, Passage, SourceKind
 
 FIELDS = ("title", "recommendation", "body")
@@ -66,11 +66,11 @@ class BM25sBackend:
     # -- writing -----------------------------------------------------------
     def add(self, passages: Sequence[Passage]) -> None:
         for p in passages:
-            body = " ".join(tokenize(p.text))
+            body = index_text(p.text)
             self._pids.append(p.id)
             self._doc_ids.append(p.doc_id)
             self._kinds.append(SOURCE_KINDS.index(p.source_kind))
-            self._tokens["title"].append(" ".join(tokenize(p.title)))
+            self._tokens["title"].append(index_text(p.title))
             self._tokens["recommendation"].append(body if p.field == "recommendation" else "")
             self._tokens["body"].append(body if p.field != "recommendation" else "")
         self._stale = True

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
 from medcite.index.query import SearchQuery, cap_per_doc
-from medcite.index.tokenize import tokenize
+from medcite.index.tokenize import index_text, tokenize
 from medcite.model import Passage, SourceKind
 
 #: FTS5 has an upper bound on expression depth; long questions are cut.
@@ -51,11 +51,11 @@ class FTS5Backend:
     def add(self, passages: Sequence[Passage]) -> None:
         rows = []
         for p in passages:
-            body = " ".join(tokenize(p.text))
+            body = index_text(p.text)
             rows.append(
                 (
                     p.id,
-                    " ".join(tokenize(p.title)),
+                    index_text(p.title),
                     body if p.field == "recommendation" else "",
                     body if p.field != "recommendation" else "",
                     p.source_kind,

@@ -38,7 +38,7 @@ from typing import Any
 from medcite.index.base import DEFAULT_WEIGHTS, ScoredId
 from medcite.index.optional import require
 from medcite.index.query import SearchQuery, cap_per_doc
-from medcite.index.tokenize import tokenize
+from medcite.index.tokenize import index_text, tokenize
 from medcite.model import Passage, SourceKind
 
 FIELDS = ("title", "recommendation", "body")
@@ -103,8 +103,8 @@ class TantivyBackend:
         w = self._w()
         tv = self._tv
         for p in passages:
-            title = " ".join(tokenize(p.title))
-            body = " ".join(tokenize(p.text))
+            title = index_text(p.title)
+            body = index_text(p.text)
             field = "recommendation" if p.field == "recommendation" else "body"
             bag = [title] * self._repeat["title"] + [body] * self._repeat[field]
             doc = tv.Document()

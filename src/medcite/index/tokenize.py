@@ -51,17 +51,20 @@ STOPWORDS = frozenset(
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 _NUM = re.compile(r"^\d+(?:p\d+)?$")
+_PARTS = re.compile(r"[-/]")
+_DECIMAL = re.compile(r"(\d)\.(\d)")
+# One C-level pass (str.translate) instead of a Python loop over every character: tokenizing
+# is most of ingest's CPU (bench/bench_ingest.py --profile).
+_GREEK_TABLE = str.maketrans(GREEK)
 _stemmer = Stemmer.Stemmer("english")
 
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    if any(ch in GREEK for ch in text):
-        # No spaces around the name: "TNF-α" must tokenize like "TNF-alpha".
-        text = "".join(GREEK.get(ch, ch) for ch in text)
-    text = text.lower()
+    # No spaces around the name: "TNF-α" must tokenize like "TNF-alpha".
+    text = text.translate(_GREEK_TABLE).lower()
     # Keep decimals together ("3.5" -> "3p5") so they do not collide with "35".
-    return re.sub(r"(\d)\.(\d)", r"\1p\2", text)
+    return _DECIMAL.sub(r"\1p\2", text)
 
 
 @lru_cache(maxsize=200_000)
@@ -96,7 +99,7 @@ def tokenize(text: str, *, stopwords: bool = True) -> list[str]:
     prev_num: str | None = None
     for m in _TOKEN.finditer(norm):
         raw = m.group(0)
-        parts = re.split(r"[-/]", raw)
+        parts = _PARTS.split(raw) if ("-" in raw or "/" in raw) else [raw]
         for p in parts:
             if stopwords and p in STOPWORDS:
                 prev_num = None
@@ -104,10 +107,23 @@ def tokenize(text: str, *, stopwords: bool = True) -> list[str]:
             out.append(_stem(p))
             if prev_num is not None and p in UNITS:
                 out.append(prev_num + p)
-            prev_num = p if _NUM.match(p) else None
+            prev_num = p if p[0].isdigit() and _NUM.match(p) else None
         if len(parts) > 1:
             joined = "".join(_stem(p) for p in parts if not (stopwords and p in STOPWORDS))
             if joined and joined not in out[-1:]:
                 out.append(joined)
             prev_num = None
     return out
+
+
+@lru_cache(maxsize=4096)
+def index_text(text: str) -> str:
+    """``text``'s terms joined by spaces: what an index stores for a title or a passage.
+
+    Cached for the last few thousand texts: ingest hands each passage to two indexes
+    (FTS5 and its tantivy mirror) and a document's title comes with each of its passages,
+    so without the cache the same text is tokenized two to eight times (bounded memory:
+    a few MB).
+    """
+    return " ".join(tokenize(text))
+
