@@ -227,3 +227,26 @@ def test_quoted_globs_are_expanded(tmp_path: Path) -> None:
     assert rep.by_format["pubmedqa"].ingested == 3 and not rep.failed
     rep = ingest(tmp_path / "home2", Path(str(tmp_path / "**" / "part*.json")))
     assert rep.by_format["pubmedqa"].ingested == 4
+
+
+def test_document_hash_is_the_stored_formula_so_existing_stores_stay_valid() -> None:
+    # The hash decides whether a re-ingested document is rewritten: it must stay what stores
+    # already hold (sha256 of the pipeline version and the document's asdict JSON).
+    import hashlib
+    from dataclasses import asdict
+
+    from medcite.model import Document
+    from medcite.readers import detect
+    from medcite.store.db import PIPELINE_VERSION, document_hash
+
+    files = sorted(p for p in (Path(__file__).parent / "fixtures").rglob("*") if p.is_file())
+    docs = []
+    for f in files:
+        try:
+            docs += [d for d in detect(f).read(f) if isinstance(d, Document)]
+        except Exception:  # a fixture meant to fail to read is not a document
+            continue
+    assert len({d.source_format for d in docs}) >= 5
+    for d in docs:
+        payload = PIPELINE_VERSION + json.dumps(asdict(d), sort_keys=True, ensure_ascii=False, default=str)
+        assert document_hash(d) == hashlib.sha256(payload.encode("utf-8")).hexdigest(), d.id

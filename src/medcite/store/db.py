@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -60,8 +60,19 @@ PIPELINE_VERSION = "3"
 
 def document_hash(doc: Document) -> str:
     """A stable hash of everything stored for ``doc`` (and of the pipeline version)."""
-    payload = PIPELINE_VERSION + json.dumps(asdict(doc), sort_keys=True, ensure_ascii=False, default=str)
+    payload = PIPELINE_VERSION + json.dumps(_plain(doc), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _plain(obj: Any) -> Any:
+    """``dataclasses.asdict`` without its deep copies (the same JSON; asdict was ~6 % of ingest)."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    return obj
 
 
 class Store(SQLiteFile):
