@@ -62,3 +62,17 @@ def test_serve_answers_searches_and_asks_while_an_ingest_runs(tmp_path: Path) ->
             if p is not None and p.poll() is None:
                 p.terminate()
                 p.wait(timeout=30)
+
+
+def test_workers_receive_the_ask_settings_the_server_was_started_with(tmp_path: Path) -> None:
+    # The workers rebuild their settings from JSON: the ask settings (the semantic check's
+    # share of the cores among them) must arrive, not the defaults.
+    import dataclasses
+
+    from medcite.cli.serve import _from_json, _to_json, _web_settings
+    from medcite.settings import Settings
+
+    s = Settings.resolve(tmp_path)
+    s = dataclasses.replace(s, ask=dataclasses.replace(s.ask, encoder_threads=1, answer_threshold=0.61))
+    ws = _from_json(_to_json(_web_settings(settings=s)))
+    assert ws.settings.ask == s.ask and ws.settings.home == s.home

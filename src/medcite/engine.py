@@ -64,7 +64,7 @@ class Engine:
         if self._encoder is None:
             from medcite.answer.semantic import MiniLM
 
-            self._encoder = MiniLM()
+            self._encoder = MiniLM(threads=self.settings.ask.encoder_threads)
         return self._encoder
 
     @classmethod

@@ -102,6 +102,10 @@ class AskSettings:
     #: Top-ranked sentences compared with the question by that check (5 and 10 gave the same dev
     #: result; warm ask p50 120 vs 165 ms).
     semantic_top: int = 5
+    #: onnxruntime threads of that check. One process alone (CLI, eval) uses two cores: encoding 8 texts
+    #: took 172 ms on one and 93 ms on two on this 2-core machine (no AVX-512, so int8 is slow); `medcite
+    #: serve` gives each worker cores / workers so that workers do not oversubscribe the CPU.
+    encoder_threads: int = 2
     #: A lead sentence must itself hold this idf-weighted share of the question's concepts
     #: (when any candidate does); chosen on the dev split (docs/decisions.md).
     lead_min_coverage: float = 0.6

@@ -128,12 +128,18 @@ class FeatureExtractor:
         self._max_idf = math.log(max(2, vocab._n))
         self._tok: dict[str, frozenset[str]] = {}
         self._support: dict[int, list[tuple[str, ...]]] = {}
+        self._concept_idf: dict[tuple[str, ...], float] = {}
 
     def _idf(self, concept: tuple[str, ...]) -> float:
-        # A word the index has never seen (an invented drug) weighs as much as
-        # the rarest possible term: a sentence without it cannot answer.
-        known = [self.vocab.idf(t) for t in concept if self.vocab.df([t])[t] > 0]
-        return max(known) if known else self._max_idf
+        # Asked for every concept of every candidate (hundreds of thousands of times per
+        # question): computed once per concept.
+        w = self._concept_idf.get(concept)
+        if w is None:
+            # A word the index has never seen (an invented drug) weighs as much as
+            # the rarest possible term: a sentence without it cannot answer.
+            known = [self.vocab.idf(t) for t in concept if self.vocab.df([t])[t] > 0]
+            w = self._concept_idf[concept] = max(known) if known else self._max_idf
+        return w
 
     def _tokens(self, text: str) -> frozenset[str]:
         if text not in self._tok:

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from medcite.cli.common import home_option, settings_from
-from medcite.settings import LLMSettings, Settings
+from medcite.settings import AskSettings, LLMSettings, Settings
 
 SETTINGS_ENV = "MEDCITE_WEB_SETTINGS_JSON"
 
@@ -34,6 +34,7 @@ def _to_json(ws: Any) -> str:
     d = {f.name: getattr(ws, f.name) for f in dataclasses.fields(ws)}
     d["settings"] = str(ws.settings.home)
     d["llm"] = dataclasses.asdict(ws.settings.llm)
+    d["ask"] = dataclasses.asdict(ws.settings.ask)
     d["policy_path"] = str(ws.policy_path) if ws.policy_path else None
     return json.dumps(d)
 
@@ -41,7 +42,10 @@ def _to_json(ws: Any) -> str:
 def _from_json(text: str) -> Any:
     d = json.loads(text)
     llm = d.pop("llm", None)
+    ask = d.pop("ask", None)
     d["settings"] = Settings.resolve(d["settings"])
+    if ask:
+        d["settings"] = dataclasses.replace(d["settings"], ask=AskSettings(**ask))
     if llm:
         d["settings"] = dataclasses.replace(d["settings"], llm=LLMSettings(**llm))
     d["policy_path"] = Path(d["policy_path"]) if d.get("policy_path") else None
@@ -128,13 +132,17 @@ def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst:
             f"  medcite user add NAME --role admin --home {settings.home}\n"
             "or bind to 127.0.0.1."
         )
+    n = workers or max(2, min(os.cpu_count() or 1, 8))
+    # Each worker's semantic check gets its share of the cores (two workers x two threads on two
+    # cores made reads under load wait; docs/decisions.md).
+    settings = dataclasses.replace(
+        settings, ask=dataclasses.replace(settings.ask, encoder_threads=max(1, (os.cpu_count() or 1) // n)))
     ws = _web_settings(
         settings=settings, host=host, port=port, secure_cookies=(not loopback) if secure_cookies is None
         else secure_cookies, max_body_bytes=max_body, ask_rate_per_minute=ask_rate, ask_burst=ask_burst,
         policy_path=Path(policy) if policy else None, forwarded_allow_ips=_networks(forwarded_allow_ips),
         synthesizer=synthesizer, open_library=open_library,
     )
-    n = workers or max(2, min(os.cpu_count() or 1, 8))
     os.environ[SETTINGS_ENV] = _to_json(ws)
     click.echo(f"medcite serving {settings.home} on http://{host}:{port} ({n} workers); Ctrl-C stops", err=True)
     uvicorn.run("medcite.cli.serve:app_factory", factory=True, host=host, port=port, workers=n,
