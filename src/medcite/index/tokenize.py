@@ -96,18 +96,19 @@ def tokenize(text: str, *, stopwords: bool = True) -> list[str]:
     """
     norm = _normalise(text)
     out: list[str] = []
+    # Names bound locally: this loop runs for every word of the corpus at ingest.
+    add, stem, stop, units, num = out.append, _stem, STOPWORDS if stopwords else frozenset(), UNITS, _NUM.match
     prev_num: str | None = None
-    for m in _TOKEN.finditer(norm):
-        raw = m.group(0)
-        parts = _PARTS.split(raw) if ("-" in raw or "/" in raw) else [raw]
+    for raw in _TOKEN.findall(norm):
+        parts = _PARTS.split(raw) if ("-" in raw or "/" in raw) else (raw,)
         for p in parts:
-            if stopwords and p in STOPWORDS:
+            if p in stop:
                 prev_num = None
                 continue
-            out.append(_stem(p))
-            if prev_num is not None and p in UNITS:
-                out.append(prev_num + p)
-            prev_num = p if p[0].isdigit() and _NUM.match(p) else None
+            add(stem(p))
+            if prev_num is not None and p in units:
+                add(prev_num + p)
+            prev_num = p if p[0].isdigit() and num(p) else None
         if len(parts) > 1:
             joined = "".join(_stem(p) for p in parts if not (stopwords and p in STOPWORDS))
             if joined and joined not in out[-1:]:
