@@ -197,6 +197,12 @@ def split_message(text: str) -> tuple[list[str], list[str]]:
     >>> split_message("50F, new diagnosis. How often repeat the test? Should she start the drug, and from when?")
     (['50F, new diagnosis.'], ['How often repeat the test', 'Should she start the drug', 'from when'])
     """
+    case, pieces = _split(text)
+    return case, [p for p, _ in pieces]
+
+
+def _split(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
+    """:func:`split_message`, each piece with whether it continues its sentence (is not its first)."""
     sentences = [s.strip() for s in _SENT.split(text.strip()) if s and s.strip()]
     asks = [s for s in sentences if _is_question(s)]
     case = [s for s in sentences if s not in asks]
@@ -204,12 +210,12 @@ def split_message(text: str) -> tuple[list[str], list[str]]:
         # No question form ("first line treatment for uncomplicated UTI"): the
         # last sentence is what is asked, the rest is the case.
         asks, case = sentences[-1:], sentences[:-1]
-    pieces = [p for s in asks for p in _sentence_pieces(s)]
-    return case, pieces or [text.strip()]
+    pieces = [(p, i > 0) for s in asks for i, p in enumerate(_sentence_pieces(s))]
+    return case, pieces or [(text.strip(), False)]
 
 
 def _sentence_pieces(sentence: str) -> list[str]:
-    """The pieces one question sentence asks ("X, and how long?" -> ["X", "how long"])."""
+    """The pieces one question sentence asks ("Is X safe, and how often?" -> ["Is X safe", "how often"])."""
     out: list[str] = []
     for p in (x for part in _SPLIT.split(sentence) for x in _split_choices(part)):
         p = p.strip(" ,;?")
@@ -234,19 +240,18 @@ def understand(
     prior_topic
         The previous turn's topic words in a conversation thread.
     """
-    case, pieces = split_message(question)
-    # Pieces that continue a sentence ("X, and how long is the course?"), not start one.
-    continued = {p for s in _SENT.split(question.strip()) for p in _sentence_pieces(s)[1:]}
+    case, split = _split(question)
+    pieces = [p for p, _ in split]
     subs: list[SubQuestion] = []
     prev_words: tuple[str, ...] = ()
-    for p in pieces:
+    for p, continues in split:
         words = tuple(content_words(p))
-        if words and prev_words and ((len(words) == 1 and p in continued) or not any(_specific(w, vocab) for w in words)):
+        if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab) for w in words)):
             # "..., and how often should MRI be done?": a piece whose own words are all
             # generic ("done", "order", "first") asks about the previous piece's subject; so
-            # does a piece of one word that continues its sentence ("X, and how long is the
-            # course?"): one word alone rarely names a subject of its own. A new sentence of one
-            # word ("When to operate?") starts its own sub-question.
+            # does a piece of one word that continues its sentence ("Is X safe, and how often is
+            # it refilled?"): one word alone rarely names a subject of its own. A new sentence of
+            # one word ("When to operate?") starts its own sub-question.
             words = (*words, *(w for w in prev_words if w not in words))
         elif words and prev_words and _THING.search(p):
             # "X was prescribed; is it safe with Y?": "it" is the previous piece's subject, so its words are asked about
