@@ -310,3 +310,15 @@ def test_an_internal_error_is_an_error_not_not_covered(engine: Engine, tmp_path:
     with pytest.raises(sqlite3.OperationalError):
         answer(broken, "How should frostbite be rewarmed?")
     broken.close()
+
+
+def test_a_question_type_phrase_need_not_be_repeated_by_the_answer(engine: Engine) -> None:
+    # The recommendation puts one drug class first without writing "first line": the choice asked
+    # about is answered, not declared uncovered for lack of the phrase (it was, before asking_words).
+    from medcite.answer.understand import asking_words
+
+    q = "adult w/ persistent asthma, what's first line: inhaled corticosteroids or beta agonists?"
+    assert {"first", "line"} <= set(asking_words(q))
+    art = answer(engine, q)
+    assert art.answerable and art.uncovered == [], art.uncovered
+    assert says(art, "Inhaled corticosteroids are the preferred controller therapy")

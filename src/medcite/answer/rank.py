@@ -129,6 +129,8 @@ class FeatureExtractor:
         self._tok: dict[str, frozenset[str]] = {}
         self._support: dict[int, list[tuple[str, ...]]] = {}
         self._concept_idf: dict[tuple[str, ...], float] = {}
+        self._asking = {t for w in u.asking for t in tokenize(w)}
+        self._need: dict[int, list[tuple[str, ...]]] = {}
 
     def _idf(self, concept: tuple[str, ...]) -> float:
         # Asked for every concept of every candidate (hundreds of thousands of times per
@@ -198,6 +200,15 @@ class FeatureExtractor:
             self._support[key] = core
         return self._support[key]
 
+    def need_concepts(self, qt: QueryTerms) -> list[tuple[str, ...]]:
+        """:meth:`support_concepts` without the words of question-type phrases ("first line"):
+        what an answering sentence must hold (see :func:`.understand.asking_words`)."""
+        key = id(qt)
+        if key not in self._need:
+            own = self.support_concepts(qt)
+            self._need[key] = [c for c in own if c[0] not in self._asking] or own
+        return self._need[key]
+
     def unknown(self, qt: QueryTerms) -> int:
         """Words of the sub-question or its subject that the corpus has never seen, even spelled
         otherwise or expanded (a stray word of the case does not count)."""
@@ -257,6 +268,8 @@ class FeatureExtractor:
             # Not a learned feature (no training question has an unknown word):
             # read by select.support, which gates answerability on it.
             "unknown": float(self.unknown(qt)),
+            # Not learned either: the coverage select.support gates answerability on.
+            "cov_need": self._coverage(qt, self.need_concepts(qt), ct),
         }
 
 

@@ -109,7 +109,7 @@ def support(ranked: Sequence[Scored], top: int = SUPPORT_TOP) -> float:
         # A word of the sub-question that the corpus has never seen (not even
         # spelled otherwise): whatever ranks first is about something else.
         return 0.0
-    return max((s.features["cov_own"] for s in ranked[:top]), default=0.0)
+    return max((s.features.get("cov_need", s.features["cov_own"]) for s in ranked[:top]), default=0.0)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

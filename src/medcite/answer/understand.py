@@ -139,6 +139,9 @@ class Understanding:
     #: Words of the case that the corpus has never seen, even spelled otherwise
     #: ("On velmorastat 20 mg daily. Can he add X?"): see :func:`unknown_names`.
     unknown: tuple[str, ...] = ()
+    #: Words of the question-type phrases of several words ("first line", "side effects"):
+    #: see :func:`asking_words`.
+    asking: tuple[str, ...] = ()
 
     @property
     def topic(self) -> tuple[str, ...]:
@@ -177,6 +180,23 @@ def content_words(text: str) -> list[str]:
             continue
         out.append(lw)
     return list(dict.fromkeys(out))
+
+
+def asking_words(text: str) -> tuple[str, ...]:
+    """Words of the question-type phrases of several words in ``text``: they say what kind of
+    answer is wanted, and an answer need not repeat them (the sentence that puts one drug before
+    another rarely writes "first line"). They stay query words (a sentence that does write them
+    ranks higher); only whether a sub-question is answered ignores them (:func:`.select.support`).
+
+    >>> asking_words("What is first line for it, and any side effects?")
+    ('first', 'line', 'side', 'effects')
+    """
+    out: list[str] = []
+    for rx in (_ASKING, *_INTENTS.values()):
+        for m in rx.finditer(text):
+            if " " in m.group().strip():
+                out += [w.lower() for w in re.findall(r"[A-Za-z]+", m.group())]
+    return tuple(dict.fromkeys(w for w in out if w not in STOPWORDS))
 
 
 def intents_of(text: str) -> tuple[str, ...]:
@@ -290,7 +310,7 @@ def understand(
         question=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
         case=tuple(w for w in case_words if w not in shared), context=context,
         expansions=expansions, resolved_from=resolved, age=age,
-        unknown=unknown_names(stated, vocab, expansions),
+        unknown=unknown_names(stated, vocab, expansions), asking=asking_words(question),
     )
 
 
