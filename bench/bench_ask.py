@@ -15,6 +15,7 @@ Targets (issue 3): warm p50 < 300 ms, p95 < 1 s; cold ``medcite ask`` < 3 s.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import statistics
@@ -55,6 +56,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--cold", type=int, default=3)
     ap.add_argument("--realistic", action="store_true", help="time the realistic question set")
+    ap.add_argument("--rerank-cos", type=float, default=None,
+                    help="AskSettings.rerank_cos for this run (0: no second stage), to time its cost")
     args = ap.parse_args()
     if args.realistic:
         from medcite.eval.realistic import load_realistic
@@ -63,6 +66,9 @@ def main() -> None:
     else:
         qs = questions(args.n)
     engine = Engine.open(args.home)
+    if args.rerank_cos is not None:
+        ask = dataclasses.replace(engine.settings.ask, rerank_cos=args.rerank_cos)
+        engine = Engine(dataclasses.replace(engine.settings, ask=ask))
     for q in qs[:3]:  # warm the page cache and the stemmer
         engine.ask(q)
     times: list[float] = []

@@ -102,6 +102,16 @@ class AskSettings:
     #: Top-ranked sentences compared with the question by that check (5 and 10 gave the same dev
     #: result; warm ask p50 120 vs 165 ms).
     semantic_top: int = 5
+    #: The second stage (answer.rerank; needs the encoder, semantic_min > 0): each sub-question's
+    #: ``rerank_top`` best candidates are re-ordered by ``p + rerank_cos * cosine(sub-question, sentence)``;
+    #: rerank_cos 0 turns it off. Realistic dev key-fact recall for rerank_cos 0 / 0.22 / 0.35 / 0.5 / 0.8:
+    #: 0.721 / 0.732 / 0.743 / 0.749 / 0.760 (retrained first stage); a pairwise fit on BioASQ, MedQuAD
+    #: and PubMedQA (`medcite train-ranker`) chooses 0.22 (held-out P@1 0.759 -> 0.790). 0.5 sits between
+    #: what external questions and realistic ones prefer (docs/decisions.md, "Session 8").
+    rerank_cos: float = 0.5
+    #: With a hand-set weight 0.3, top 10 / 20 / 30 gave dev key-fact recall 0.727 / 0.743 / 0.738; each
+    #: candidate costs one sentence embedding (about 3 ms here), paid only by an answer about to be given.
+    rerank_top: int = 20
     #: onnxruntime threads of that check. One process alone (CLI, eval) uses two cores: encoding 8 texts
     #: took 172 ms on one and 93 ms on two on this 2-core machine (no AVX-512, so int8 is slow); `medcite
     #: serve` gives each worker cores / workers so that workers do not oversubscribe the CPU.

@@ -18,7 +18,8 @@ from medcite.answer.compose import ExtractiveSynthesizer, Synthesizer
 from medcite.answer.followups import follow_ups, subject_name
 from medcite.answer.ports import Repository, Search
 from medcite.answer.progress import report
-from medcite.answer.rank import Ranker, Scored, score
+from medcite.answer.rank import Ranker, Reranker, Scored, score
+from medcite.answer.rerank import CachedEncoder, rerank
 from medcite.answer.retrieve import QueryTerms, dedupe, retrieve
 from medcite.answer.select import Evidence, select
 from medcite.answer.semantic import Encoder, relevance
@@ -48,7 +49,8 @@ def run(
 ) -> Trace:
     """Stages 1-4 for ``question``: everything but composing the article.
 
-    With an ``encoder``, the top-ranked sentences must also be about what is asked
+    With an ``encoder``, an answer about to be given is re-ordered by the ranker's second stage
+    (:mod:`.rerank`) and its top-ranked sentences must also be about what is asked
     (:mod:`.semantic`); without one, word evidence alone decides.
     """
     vocab = Vocabulary(search, repo, settings)
@@ -58,15 +60,22 @@ def run(
     docs = repo.documents(list({c.sentence.doc_id for c in cands}))
     scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
                    abbreviations=repo.abbreviations(list(docs)))
+    # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
     evidence = select(u, scored, docs, settings)
     if encoder is not None and evidence.answerable:
+        # One embedding per distinct text: the rerank and the relevance check share sentences.
+        encoder = CachedEncoder(encoder)
+        if settings.rerank_cos > 0:
+            scored = rerank(u, question, scored, Reranker(settings.rerank_top, 1.0, settings.rerank_cos), encoder)
         # Only an answer about to be given is checked (a declined one costs no encoding). The
         # sub-questions count when there are several; a follow-up's resolved subject ("is it
         # inherited?") is part of what is asked.
         asked = [question, *(s.text for s in u.sub_questions if len(u.sub_questions) > 1)]
         if u.resolved_from:
             asked.append(f"{' '.join(u.resolved_from)} {question}")
-        rel = relevance(encoder, asked, [s.cand.sentence.text for s in scored[: settings.semantic_top]])
+        # The first stage's best (as support is): the gate was calibrated on them.
+        first = sorted(scored, key=lambda s: -s.p)[: settings.semantic_top]
+        rel = relevance(encoder, asked, [s.cand.sentence.text for s in first])
         evidence = select(u, scored, docs, settings, relevance=rel)
     return Trace(u, tuple(terms), tuple(scored), evidence)
 

@@ -71,6 +71,19 @@ CUE_SHARE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
+class Reranker:
+    """The second stage (:mod:`.rerank`): ``w_p * p + w_cos * cosine`` orders each sub-question's
+    ``top`` best candidates."""
+
+    top: int
+    w_p: float
+    w_cos: float
+
+    def key(self, p: float, cos: float) -> float:
+        return self.w_p * p + self.w_cos * cos
+
+
+@dataclass(frozen=True, slots=True)
 class Ranker:
     """A logistic model: ``p = 1 / (1 + exp(-(bias + sum(w_f * x_f))))``."""
 

@@ -109,7 +109,10 @@ def support(ranked: Sequence[Scored], top: int = SUPPORT_TOP) -> float:
         # A word of the sub-question that the corpus has never seen (not even
         # spelled otherwise): whatever ranks first is about something else.
         return 0.0
-    return max((s.features.get("cov_need", s.features["cov_own"]) for s in ranked[:top]), default=0.0)
+    # The first stage's order (probability): a second stage (answer.rerank) re-orders by meaning,
+    # and answerability stays the word evidence the threshold was calibrated on.
+    best = sorted(ranked, key=lambda s: -s.p)[:top]
+    return max((s.features.get("cov_need", s.features["cov_own"]) for s in best), default=0.0)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -139,7 +142,7 @@ def select(
     subs: list[SubAnswer] = []
     for i, sq in enumerate(u.sub_questions):
         ranked = by_sub.get(i, [])
-        best = ranked[0] if ranked else None
+        best = max(ranked, key=lambda s: s.p) if ranked else None
         sup = support(ranked)
         subs.append(SubAnswer(
             index=i, text=sq.text, intents=sq.intents, covered=bool(best) and sup >= tau,

@@ -50,7 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from medcite.answer.pipeline import run
-from medcite.answer.rank import FEATURES, Ranker
+from medcite.answer.rank import FEATURES, Ranker, Reranker
+from medcite.answer.rerank import queries
 from medcite.answer.retrieve import Candidate
 from medcite.engine import Engine
 from medcite.eval import datasets as dsets
@@ -71,6 +72,10 @@ class Example:
     x: list[float]
     y: int
     bm25: float
+    #: For the second stage: the candidate's sub-question, its sentence and what that sub-question asks.
+    sub: int = 0
+    text: str = ""
+    asked: tuple[str, ...] = ()
 
 
 def _held_out(qid: str) -> bool:
@@ -134,9 +139,11 @@ def _dev_examples(engine: Engine, data: Path) -> list[Example]:
         tr = run(engine.backend, engine.repository, q.question, audience=q.audience,  # type: ignore[arg-type]
                  settings=engine.settings.ask, ranker=engine.ranker, prior_topic=prior)
         gold = set(q.gold_docs)
+        asked = queries(tr.understanding, q.question)
         for s in tr.scored:
             y = int(s.cand.sentence.doc_id in gold and any(fact_found(f, s.cand.sentence.text) for f in q.facts))
-            out.append(Example(q.qid, "realistic-dev", [s.features[f] for f in FEATURES], y, s.features["bm25_rel"]))
+            out.append(Example(q.qid, "realistic-dev", [s.features[f] for f in FEATURES], y, s.features["bm25_rel"],
+                               s.cand.sub, s.cand.sentence.text, tuple(asked.get(s.cand.sub, ()))))
     return out
 
 
@@ -159,10 +166,12 @@ def build_examples(
                      if q.audience in ("clinician", "patient") else "clinician",
                      settings=engine.settings.ask, ranker=engine.ranker)
             label = _labeller(name, q)
+            asked = queries(tr.understanding, q.question)
             for s in tr.scored:
                 y = label(s.cand)
                 if y is not None:
-                    out.append(Example(q.qid, name, [s.features[f] for f in FEATURES], y, s.features["bm25_rel"]))
+                    out.append(Example(q.qid, name, [s.features[f] for f in FEATURES], y, s.features["bm25_rel"],
+                                       s.cand.sub, s.cand.sentence.text, tuple(asked.get(s.cand.sub, ()))))
             if n % 100 == 0:
                 progress(f"{name}: {n}/{len(qs)} questions ({time.perf_counter() - t0:.0f} s)")
     if dev:
@@ -235,6 +244,33 @@ def fit(
     return [float(a * v) for v in direction], float(b)
 
 
+def rerank_examples(
+    examples: Sequence[Example], model: Ranker, encoder: Any, top: int, progress: Progress = print,
+) -> list[Example]:
+    """The second stage's examples: each sub-question's ``top`` best candidates under ``model``, with
+    features ``[p, cosine(sub-question, sentence)]`` (:mod:`.rerank`)."""
+    import numpy as np
+
+    groups: dict[tuple[str, int], list[tuple[float, Example]]] = {}
+    for e in examples:
+        groups.setdefault((e.qid, e.sub), []).append((model.probability(dict(zip(FEATURES, e.x, strict=True))), e))
+    heads = [(p, e) for g in groups.values() for p, e in sorted(g, key=lambda t: -t[0])[:top]]
+    texts = sorted({t for _, e in heads for t in (e.text, *e.asked)}, key=len)
+    vec: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    # Batches of similar length (sorted): a batch is padded to its longest text.
+    for i in range(0, len(texts), 64):
+        batch = texts[i:i + 64]
+        vec.update(zip(batch, encoder.encode(batch), strict=True))
+        if (i // 64) % 100 == 99:
+            progress(f"second stage: embedded {i + 64:,}/{len(texts):,} texts ({time.perf_counter() - t0:.0f} s)")
+    out = []
+    for p, e in heads:
+        cos = max((float(np.dot(vec[e.text], vec[a])) for a in e.asked), default=0.0)
+        out.append(Example(e.qid, e.dataset, [p, cos], e.y, e.bm25, e.sub, e.text, e.asked))
+    return out
+
+
 def ranking_scores(examples: Sequence[Example], key: Callable[[Example], float]) -> dict[str, float]:
     """P@1 and MRR of the first positive per question (questions with a positive only)."""
     by_q: dict[str, list[Example]] = {}
@@ -255,8 +291,14 @@ def ranking_scores(examples: Sequence[Example], key: Callable[[Example], float])
 
 def train(
     engine: Engine, data: Path, out: Path, *, per_dataset: int = 400, dev: bool = True, progress: Progress = print,
+    encoder: Any = None, rerank: Reranker | None = None,
 ) -> dict[str, Any]:
-    """Build examples, fit, score the held-out questions, write the model to ``out``; return the report."""
+    """Build examples, fit, score the held-out questions, write the model to ``out``; return the report.
+
+    With an ``encoder`` (:class:`.semantic.MiniLM`) and the configured second stage ``rerank``
+    (:mod:`.rerank`), the report also gives the cosine weight a pairwise fit chooses and the
+    held-out P@1 of the first stage, of that fit and of ``rerank``.
+    """
     t0 = time.perf_counter()
     examples = build_examples(engine, data, per_dataset, progress, dev=dev)
     train_set = [e for e in examples if not _held_out(e.qid)]
@@ -272,6 +314,22 @@ def train(
             "ranker": ranking_scores(es, lambda e: model.probability(dict(zip(FEATURES, e.x, strict=True)))),
             "bm25 only": ranking_scores(es, lambda e: e.bm25),
         }
+    if encoder is not None and rerank is not None:
+        progress("second stage: embedding each sub-question's best candidates")
+        heads = rerank_examples(examples, model, encoder, rerank.top, progress=progress)
+        (w_p, w_cos), _bias = fit([e for e in heads if not _held_out(e.qid)])
+        fitted = Reranker(rerank.top, 1.0, w_cos / w_p)
+        held = [e for e in heads if _held_out(e.qid)]
+        report["rerank"] = {"top": rerank.top, "fitted_cos": fitted.w_cos, "configured_cos": rerank.w_cos,
+                            "held_out": {}}
+        for name in ("bioasq", "medquad", "pubmedqa", "realistic-dev", "all"):
+            es = [e for e in held if name in ("all", e.dataset)]
+            report["rerank"]["held_out"][name] = {
+                # Questions with a positive among their first stage's best: the order of those.
+                "first stage": ranking_scores(es, lambda e: e.x[0]),
+                "fitted": ranking_scores(es, lambda e: fitted.key(e.x[0], e.x[1])),
+                "configured": ranking_scores(es, lambda e: rerank.key(e.x[0], e.x[1])),
+            }
     report["examples"] = len(examples)
     report["seconds"] = round(time.perf_counter() - t0, 1)
     about = (f"trained pairwise by `medcite train-ranker` on {len({e.qid for e in train_set})} questions "

@@ -29,18 +29,31 @@ def train_ranker(home: Path, data: Path, out: Path, questions: int, no_dev: bool
         import numpy  # noqa: F401
     except ModuleNotFoundError as exc:
         raise click.ClickException("training needs numpy: pip install 'medcite[eval]'") from exc
+    from medcite.answer.rank import Reranker
     from medcite.answer.training import train
     from medcite.engine import Engine
 
     err = Console(stderr=True)
     t0 = time.perf_counter()
     engine = Engine.open(home)
-    report = train(engine, data, out, per_dataset=questions, dev=not no_dev,
+    ask = engine.settings.ask
+    rerank = Reranker(ask.rerank_top, 1.0, ask.rerank_cos) if ask.rerank_cos > 0 else None
+    report = train(engine, data, out, per_dataset=questions, dev=not no_dev, encoder=engine.encoder, rerank=rerank,
                    progress=lambda m: err.print(f"[dim]{time.perf_counter() - t0:7.1f}s[/] {m}", highlight=False))
     click.echo("| held-out set | questions | ranker P@1 | ranker MRR | BM25-only P@1 | BM25-only MRR |")
     click.echo("|---|---|---|---|---|---|")
     for name, r in report["held_out"].items():
         a, b = r["ranker"], r["bm25 only"]
         click.echo(f"| {name} | {a['questions']:.0f} | {a['P@1']:.3f} | {a['MRR']:.3f} | {b['P@1']:.3f} | {b['MRR']:.3f} |")
+    if "rerank" in report:
+        rr = report["rerank"]
+        click.echo(f"\nSecond stage, p + w * cosine over the top {rr['top']} per sub-question (held-out questions "
+                   f"with a positive there); fitted w = {rr['fitted_cos']:.3f}, configured w = {rr['configured_cos']}:\n")
+        click.echo("| held-out set | questions | first stage P@1 | fitted P@1 | configured P@1 | configured MRR |")
+        click.echo("|---|---|---|---|---|---|")
+        for name, r in rr["held_out"].items():
+            a, b, c = r["first stage"], r["fitted"], r["configured"]
+            click.echo(f"| {name} | {a['questions']:.0f} | {a['P@1']:.3f} | {b['P@1']:.3f} | {c['P@1']:.3f} | "
+                       f"{c['MRR']:.3f} |")
     click.echo(f"\nmodel written to {out} ({report['examples']:,} examples, {report['seconds']} s)")
     click.echo(json.dumps(json.loads(out.read_text(encoding="utf-8")), indent=1))

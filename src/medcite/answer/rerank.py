@@ -1,0 +1,124 @@
+"""Stage 3b, rerank: the ranker's best candidates reordered by what they mean, not only their words.
+
+The first-stage ranker (:mod:`.rank`) sees words: coverage, BM25, cues. A
+sentence that answers in other words ("breastfeed for at least 12 months"
+for "how long ...") loses to a list label that repeats the question's words.
+A second stage re-orders each sub-question's ``top`` best candidates by the
+first stage's probability plus a weighted cosine between the sub-question and
+the sentence in all-MiniLM-L6-v2's embedding space (the retrieve-then-rerank
+cascade of Nogueira & Cho 2019, "Passage Re-ranking with BERT", with a
+bi-encoder in place of their cross-encoder, which no registry package ships;
+Reimers & Gurevych 2019, "Sentence-BERT"). ``medcite train-ranker`` fits the
+weight pairwise on BioASQ, MedQuAD and PubMedQA and reports it with held-out
+P@1; the configured weight (``AskSettings.rerank_cos``) and how it was chosen
+are in ``docs/decisions.md``.
+
+Only the order changes: probabilities stay the first stage's calibrated
+ones, and answerability (:func:`.select.support`) is decided on the
+first-stage order, so the abstention calibration does not move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from medcite.answer.rank import Reranker, Scored
+from medcite.answer.understand import Understanding
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from medcite.answer.semantic import Encoder
+
+
+def queries(u: Understanding, question: str) -> dict[int, list[str]]:
+    """What each sub-question asks, as texts to embed: the message itself when it asks one thing,
+    else the sub-question; a follow-up's resolved subject is prefixed ("is it inherited?" about X)."""
+    out: dict[int, list[str]] = {}
+    for i, sq in enumerate(u.sub_questions):
+        text = question if len(u.sub_questions) == 1 else sq.text
+        out[i] = [text] + ([f"{' '.join(u.resolved_from)} {text}"] if u.resolved_from else [])
+    return out
+
+
+#: Texts per encoder call (see CachedEncoder.encode).
+BATCH = 8
+
+
+class CachedEncoder:
+    """An encoder that embeds each distinct text once per question (rerank and relevance share sentences)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self._enc = encoder
+        self._memo: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        # Length-sorted batches of BATCH: a batch is padded to its longest text, and short
+        # sentences padded to a long one cost as much as it does.
+        new = sorted((t for t in dict.fromkeys(texts) if t not in self._memo), key=len)
+        for i in range(0, len(new), BATCH):
+            chunk = new[i:i + BATCH]
+            for t, v in zip(chunk, self._enc.encode(chunk), strict=True):
+                self._memo[t] = v
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._memo[t] for t in texts])
+
+
+def cosines(u: Understanding, question: str, scored: Sequence[Scored], top: int, encoder: Encoder) -> list[Scored]:
+    """The ``top`` best candidates of each sub-question with feature ``cos``: the best cosine between
+    the sentence and what its sub-question asks (:func:`queries`)."""
+    asked = queries(u, question)
+    heads: list[Scored] = []
+    seen: dict[int, int] = {}
+    for s in scored:
+        if seen.get(s.cand.sub, 0) < top:
+            seen[s.cand.sub] = seen.get(s.cand.sub, 0) + 1
+            heads.append(s)
+    if not heads:
+        return []
+    # Questions and sentences as two batches: a batch is padded to its longest text.
+    qtexts = list(dict.fromkeys(t for ts in asked.values() for t in ts))
+    qv = encoder.encode(qtexts)
+    sv = encoder.encode([s.cand.sentence.text for s in heads])
+    row = {t: i for i, t in enumerate(qtexts)}
+    sims = sv @ qv.T
+    out = []
+    for j, s in enumerate(heads):
+        cos = max(float(sims[j, row[t]]) for t in asked.get(s.cand.sub, [question]))
+        out.append(replace(s, features={**s.features, "cos": cos}))
+    return out
+
+
+def rerank(
+    u: Understanding, question: str, scored: Sequence[Scored], model: Reranker, encoder: Encoder,
+) -> list[Scored]:
+    """``scored`` (best first) with each sub-question's ``model.top`` best re-ordered by ``model.key``.
+
+    The re-ordered heads come first, sub-question by sub-question in their
+    original interleaving; the rest keep their first-stage order.
+    """
+    heads = cosines(u, question, scored, model.top, encoder)
+    if not heads:
+        return list(scored)
+    by_sub: dict[int, list[Scored]] = {}
+    for s in heads:
+        by_sub.setdefault(s.cand.sub, []).append(s)
+    for sub, ss in by_sub.items():
+        by_sub[sub] = sorted(ss, key=lambda s: -model.key(s.p, s.features["cos"]))
+    taken = {id(s.cand) for s in heads}
+    nxt = dict.fromkeys(by_sub, 0)
+    out: list[Scored] = []
+    # Keep the interleaving of sub-questions (a slot of sub i stays a slot of sub i).
+    for s in scored:
+        if id(s.cand) in taken:
+            i = s.cand.sub
+            out.append(by_sub[i][nxt[i]])
+            nxt[i] += 1
+        else:
+            out.append(s)
+    return out
