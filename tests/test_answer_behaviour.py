@@ -69,6 +69,15 @@ Heparin-induced thrombocytopenia (HIT) is an immune reaction to heparin.
 In patients with HIT, heparin should be stopped and argatroban 2 mcg/kg/min started.
 Platelet counts should be monitored daily during heparin therapy.
 """,
+    "sunburn.md": """---
+title: Sunburn in outdoor workers
+kind: guideline
+---
+# Treatment
+
+(Adapted from the 2010 guideline on the treatment of sunburn in outdoor workers, without a new review.)
+Cool compresses and oral ibuprofen 400 mg relieve the pain of sunburn.
+""",
     "asthma.md": """---
 title: Asthma in adults
 kind: guideline
@@ -174,6 +183,13 @@ def test_a_short_form_is_read_as_its_documents_definition(engine: Engine) -> Non
     art = answer(engine, "Which anticoagulant should be started in heparin-induced thrombocytopenia?")
     assert art.answerable
     assert "argatroban 2 mcg/kg/min" in texts(art)[0], texts(art)
+
+
+def test_a_note_in_parentheses_does_not_lead(engine: Engine) -> None:
+    # The provenance note repeats the question's words; it says where the text comes from, not what to do.
+    art = answer(engine, "What is the treatment for sunburn in outdoor workers?")
+    assert art.answerable
+    assert "ibuprofen 400 mg" in texts(art)[0], texts(art)
 
 
 def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:

@@ -115,6 +115,12 @@ def support(ranked: Sequence[Scored], top: int = SUPPORT_TOP) -> float:
     return max((s.features.get("cov_need", s.features["cov_own"]) for s in best), default=0.0)
 
 
+def _note(text: str) -> bool:
+    """A sentence wholly in parentheses: a note on the text ("(Adapted from ...)"), not a statement."""
+    t = text.strip().rstrip(".")
+    return t.startswith("(") and t.endswith(")") and t.count("(") == 1
+
+
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -202,7 +208,7 @@ def select(
         # A lead must answer on its own: its own words cover most of what is asked
         # (a passage's best sentence is not always the one that states the answer).
         # A heading or list label ("Lower extremity edema in the absence of …") states nothing.
-        statements = [s for s in pool if not s.features.get("fragment", 0.0)] or pool
+        statements = [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)] or pool
         leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
                      and s.features["cov_sentence"] >= settings.lead_min_coverage]
                     or [s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or statements)
@@ -216,7 +222,8 @@ def select(
     lead_kind = {c.sub: c.source_kind for c in chosen}
     for i, pool in pools.items():
         kinds = [lead_kind[i]] if i in lead_kind else list(order)
-        same = [s for s in pool if s.cand.sentence.source_kind in kinds and not s.features.get("fragment", 0.0)]
+        same = [s for s in pool if s.cand.sentence.source_kind in kinds and not s.features.get("fragment", 0.0)
+                and not _note(s.cand.sentence.text)]
         for limit in (KEY_POINT_MAX_WORDS, LEAD_MAX_WORDS):
             if any(_words(s.cand.sentence.text) <= limit and take(s, "key-point") for s in same):
                 break
