@@ -14,7 +14,7 @@ import pytest
 
 from medcite.answer.pipeline import run
 from medcite.answer.rank import Reranker
-from medcite.answer.rerank import CachedEncoder, cosines, rerank
+from medcite.answer.rerank import CachedEncoder, cosines, queries, rerank
 from medcite.engine import Engine
 from medcite.ingest import Ingester
 from medcite.settings import Settings
@@ -109,3 +109,15 @@ def test_each_text_is_embedded_once_per_question(engine: Engine) -> None:
     again = enc.encode(["another sentence"])
     assert calls == [2]
     assert float(first[1] @ again[0]) == pytest.approx(1.0)
+
+
+def test_each_sub_question_is_compared_with_its_shared_subject_too(engine: Engine) -> None:
+    # "... and how is it prevented?": the second sub-question alone does not say what "it" is.
+    q = "who gets motion sickness, and how is motion sickness prevented?"
+    u = _trace(engine, q, 0.0).understanding
+    assert len(u.sub_questions) == 2 and u.shared, u
+    asked = queries(u, q)
+    subject = " ".join(u.shared)
+    for i, sq in enumerate(u.sub_questions):
+        assert sq.text in asked[i]
+        assert f"{subject} {sq.text}" in asked[i]

@@ -34,12 +34,17 @@ if TYPE_CHECKING:
 
 
 def queries(u: Understanding, question: str) -> dict[int, list[str]]:
-    """What each sub-question asks, as texts to embed: the message itself when it asks one thing,
-    else the sub-question; a follow-up's resolved subject is prefixed ("is it inherited?" about X)."""
+    """What each sub-question asks, as texts to embed (a sentence's cosine is its best over them): the
+    message itself when it asks one thing, else the sub-question, also with the subject the sub-questions
+    share prefixed; a follow-up's resolved subject is prefixed too ("is it inherited?" about X)."""
     out: dict[int, list[str]] = {}
     for i, sq in enumerate(u.sub_questions):
         text = question if len(u.sub_questions) == 1 else sq.text
         out[i] = [text] + ([f"{' '.join(u.resolved_from)} {text}"] if u.resolved_from else [])
+        if len(u.sub_questions) > 1 and u.shared:
+            # "Could it be X?" after a first sub-question names the subject: prefixed as a follow-up's
+            # is (realistic dev recall 0.766 -> 0.772; the case's words too: back to 0.766).
+            out[i].append(f"{' '.join(u.shared)} {text}")
     return out
 
 
