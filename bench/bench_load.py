@@ -167,6 +167,8 @@ def main() -> None:
     ap.add_argument("--warm-up", type=float, default=60.0,
                     help="seconds of the same load before the RSS baseline (0: only the seed asks)")
     ap.add_argument("--rss-every", type=float, default=10.0, help="seconds between RSS samples of the server")
+    ap.add_argument("--rerank-top", type=int, default=None,
+                    help="passed to `medcite serve --rerank-top` (default: the ask settings')")
     args = ap.parse_args()
 
     tmp = None
@@ -182,7 +184,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     # The per-client ask limit is raised: every bench client shares one loopback address.
     proc = subprocess.Popen([sys.executable, "-m", "medcite", "serve", "--home", str(home), "--port", str(port),
-                             "--workers", str(args.workers), "--ask-rate", "100000", "--ask-burst", "100000"],
+                             "--workers", str(args.workers), "--ask-rate", "100000", "--ask-burst", "100000",
+                             *(["--rerank-top", str(args.rerank_top)] if args.rerank_top is not None else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):

@@ -104,12 +104,16 @@ def _networks(text: str) -> tuple[str, ...]:
               help="OpenAI-compatible endpoint root, e.g. http://127.0.0.1:8080/v1 (llama.cpp, vLLM, Ollama).")
 @click.option("--llm-model", envvar="MEDCITE_LLM_MODEL", default="default", show_default=True)
 @click.option("--llm-timeout", type=click.FloatRange(1, 3600), default=60.0, show_default=True)
+@click.option("--rerank-top", type=click.IntRange(0, 200), envvar="MEDCITE_RERANK_TOP", default=None,
+              help="Candidates per sub-question the second ranking stage re-orders (default: the ask settings' "
+                   "20; 0 turns it off). Fewer make new asks under load cheaper (docs/decisions.md, Session 8).")
 @click.option("--log-level", default="warning", show_default=True)
 @home_option
 def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst: int, max_body: int,
           secure_cookies: bool | None, policy: str | None, forwarded_allow_ips: str, open_library: bool,
           synthesizer: str,
-          llm_url: str | None, llm_model: str, llm_timeout: float, log_level: str, home: str | None) -> None:
+          llm_url: str | None, llm_model: str, llm_timeout: float, rerank_top: int | None, log_level: str,
+          home: str | None) -> None:
     """Run the web app and REST API (docs at /api/docs) over the store in --home."""
     import uvicorn
 
@@ -136,7 +140,8 @@ def serve(host: str, port: int, workers: int | None, ask_rate: float, ask_burst:
     # Each worker's semantic check gets its share of the cores (two workers x two threads on two
     # cores made reads under load wait; docs/decisions.md).
     settings = dataclasses.replace(
-        settings, ask=dataclasses.replace(settings.ask, encoder_threads=max(1, (os.cpu_count() or 1) // n)))
+        settings, ask=dataclasses.replace(settings.ask, encoder_threads=max(1, (os.cpu_count() or 1) // n),
+                                          rerank_top=settings.ask.rerank_top if rerank_top is None else rerank_top))
     ws = _web_settings(
         settings=settings, host=host, port=port, secure_cookies=(not loopback) if secure_cookies is None
         else secure_cookies, max_body_bytes=max_body, ask_rate_per_minute=ask_rate, ask_burst=ask_burst,
