@@ -62,6 +62,7 @@ def run(
                    abbreviations=repo.abbreviations(list(docs)))
     # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
     evidence = select(u, scored, docs, settings)
+    first_stage = scored
     if encoder is not None and evidence.answerable:
         # One embedding per distinct text: the rerank and the relevance check share sentences.
         encoder = CachedEncoder(encoder)
@@ -74,8 +75,7 @@ def run(
         if u.resolved_from:
             asked.append(f"{' '.join(u.resolved_from)} {question}")
         # The first stage's best (as support is): the gate was calibrated on them.
-        first = sorted(scored, key=lambda s: -s.p)[: settings.semantic_top]
-        rel = relevance(encoder, asked, [s.cand.sentence.text for s in first])
+        rel = relevance(encoder, asked, [s.cand.sentence.text for s in first_stage[: settings.semantic_top]])
         evidence = select(u, scored, docs, settings, relevance=rel)
     return Trace(u, tuple(terms), tuple(scored), evidence)
 

@@ -1,8 +1,9 @@
 """Stage 3b, rerank: the ranker's best candidates reordered by what they mean, not only their words.
 
 The first-stage ranker (:mod:`.rank`) sees words: coverage, BM25, cues. A
-sentence that answers in other words ("breastfeed for at least 12 months"
-for "how long ...") loses to a list label that repeats the question's words.
+sentence that answers in other words ("apply the patch 4 hours before the
+journey" for "how long before travel ...") loses to a list label that repeats
+the question's words.
 A second stage re-orders each sub-question's ``top`` best candidates by the
 first stage's probability plus a weighted cosine between the sub-question and
 the sentence in all-MiniLM-L6-v2's embedding space (the retrieve-then-rerank
@@ -42,8 +43,8 @@ def queries(u: Understanding, question: str) -> dict[int, list[str]]:
         text = question if len(u.sub_questions) == 1 else sq.text
         out[i] = [text] + ([f"{' '.join(u.resolved_from)} {text}"] if u.resolved_from else [])
         if len(u.sub_questions) > 1 and u.shared:
-            # "Could it be X?" after a first sub-question names the subject: prefixed as a follow-up's
-            # is (realistic dev recall 0.766 -> 0.772; the case's words too: back to 0.766).
+            # "..., and is it contagious?" does not say what "it" is: the shared subject is prefixed as a
+            # follow-up's is (realistic dev recall 0.766 -> 0.772; the case's words too: back to 0.766).
             out[i].append(f"{' '.join(u.shared)} {text}")
     return out
 
@@ -94,7 +95,7 @@ def cosines(u: Understanding, question: str, scored: Sequence[Scored], top: int,
     sims = sv @ qv.T
     out = []
     for j, s in enumerate(heads):
-        cos = max(float(sims[j, row[t]]) for t in asked.get(s.cand.sub, [question]))
+        cos = max(float(sims[j, row[t]]) for t in asked[s.cand.sub])
         out.append(replace(s, features={**s.features, "cos": cos}))
     return out
 

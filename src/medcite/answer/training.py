@@ -251,22 +251,22 @@ def rerank_examples(
     features ``[p, cosine(sub-question, sentence)]`` (:mod:`.rerank`)."""
     import numpy as np
 
+    from medcite.answer.rerank import CachedEncoder
+
     groups: dict[tuple[str, int], list[tuple[float, Example]]] = {}
     for e in examples:
         groups.setdefault((e.qid, e.sub), []).append((model.probability(dict(zip(FEATURES, e.x, strict=True))), e))
     heads = [(p, e) for g in groups.values() for p, e in sorted(g, key=lambda t: -t[0])[:top]]
     texts = sorted({t for _, e in heads for t in (e.text, *e.asked)}, key=len)
-    vec: dict[str, Any] = {}
+    enc = CachedEncoder(encoder)  # the same length-sorted batches as at query time
     t0 = time.perf_counter()
-    # Batches of similar length (sorted): a batch is padded to its longest text.
-    for i in range(0, len(texts), 64):
-        batch = texts[i:i + 64]
-        vec.update(zip(batch, encoder.encode(batch), strict=True))
-        if (i // 64) % 100 == 99:
-            progress(f"second stage: embedded {i + 64:,}/{len(texts):,} texts ({time.perf_counter() - t0:.0f} s)")
+    for i in range(0, len(texts), 6400):
+        enc.encode(texts[i:i + 6400])
+        progress(f"second stage: embedded {min(i + 6400, len(texts)):,}/{len(texts):,} texts "
+                 f"({time.perf_counter() - t0:.0f} s)")
     out = []
     for p, e in heads:
-        cos = max((float(np.dot(vec[e.text], vec[a])) for a in e.asked), default=0.0)
+        cos = max((float(np.dot(enc.encode([e.text])[0], enc.encode([a])[0])) for a in e.asked), default=0.0)
         out.append(Example(e.qid, e.dataset, [p, cos], e.y, e.bm25, e.sub, e.text, e.asked))
     return out
 

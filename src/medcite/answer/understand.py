@@ -50,9 +50,9 @@ _QWORD = (r"(?:what(?:'s)?|how|when|which|who|why|where|should|shall|is|are|can|
 _QSTART = re.compile(rf"^\W*{_QWORD}\b", re.I)
 _EMBEDDED = re.compile(r"\b(asks?|wonder(?:s|ing)?|want(?:s)? to know|not sure)\s+(?:if|whether|when|what|how|which|about)\b", re.I)
 _SPLIT = re.compile(rf"\s*(?:;|,?\s+and\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|\?\s*)\s*", re.I)
-# A sentence ends at ?, ! or . -- but not after an initial ("C. diff", "H. pylori").
+# A sentence ends at ?, ! or . -- but not after an initial ("S. aureus", "E. faecalis").
 _SENT = re.compile(r"(?<=[?.!])(?<!\b[A-Z]\.)\s+(?=\S)|\n+")
-# Coordinated choices are separate questions: "SGLT2 inhibitor or GLP-1 agonist, and ACE inhibitor or ARB".
+# Coordinated choices are separate questions: "drug A or drug B, and test C or test D".
 _AND = re.compile(r",?\s+and\s+", re.I)
 _OR = re.compile(r"\bor\b", re.I)
 
@@ -60,8 +60,8 @@ _OR = re.compile(r"\bor\b", re.I)
 def _split_choices(piece: str) -> list[str]:
     """Split "A or B, and C or D" into its two choices (each side must offer one).
 
-    >>> _split_choices("add an SGLT2 inhibitor or a GLP-1 agonist, and ACE inhibitor or ARB")
-    ['add an SGLT2 inhibitor or a GLP-1 agonist', 'ACE inhibitor or ARB']
+    >>> _split_choices("add drug A or drug B, and order test C or test D")
+    ['add drug A or drug B', 'order test C or test D']
     """
     for m in _AND.finditer(piece):
         left, right = piece[:m.start()], piece[m.end():]
