@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,5 +79,27 @@ def frostbite_home(tmp_path: Path) -> Callable[..., Path]:
         for name, role in users:
             acc.add_user(name, role, f"{name}-password")
         return home
+
+    return make
+
+
+
+@pytest.fixture(scope="module")
+def engine_of_docs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, str]], Any]:
+    """Make a real engine over ``docs`` (file name -> text) ingested into a fresh home."""
+    from medcite.engine import Engine
+    from medcite.ingest import Ingester
+    from medcite.settings import Settings
+
+    def make(docs: dict[str, str]) -> Engine:
+        home = tmp_path_factory.mktemp("docs")
+        src = home / "src"
+        src.mkdir()
+        for name, text in docs.items():
+            (src / name).write_text(text, encoding="utf-8")
+        eng = Engine(Settings(home=home))
+        report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
+        assert report.documents_written == len(docs), report.problems
+        return eng
 
     return make

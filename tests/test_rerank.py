@@ -7,7 +7,7 @@ sentence whose meaning is closest to what was asked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -16,8 +16,6 @@ from medcite.answer.pipeline import run
 from medcite.answer.rank import Reranker
 from medcite.answer.rerank import CachedEncoder, cosines, queries, rerank
 from medcite.engine import Engine
-from medcite.ingest import Ingester
-from medcite.settings import Settings
 
 DOCS = {
     "motion.md": """---
@@ -42,15 +40,8 @@ People who get seasick feel better on deck than in a cabin.
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    home = tmp_path_factory.mktemp("rerank")
-    src = home / "src"
-    src.mkdir()
-    for name, text in DOCS.items():
-        (src / name).write_text(text, encoding="utf-8")
-    eng = Engine(Settings(home=home))
-    report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
-    assert report.documents_written == len(DOCS), report.problems
+def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Iterator[Engine]:
+    eng = engine_of_docs(DOCS)
     yield eng
     eng.close()
 

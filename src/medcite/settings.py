@@ -125,6 +125,9 @@ class AskSettings:
     patient_words: int = 350
     clinician_target_words: int = 230
     patient_target_words: int = 200
+    #: A selected sentence that announces a list ("... include:") carries up to this many of its
+    #: items (answer.lists); 0 turns it off.
+    list_items: int = 8
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,11 @@ class Repository(Protocol):
     def documents(self, doc_ids: Sequence[str]) -> dict[str, DocMeta]:
         ...
 
+    def following(self, sentence: SentenceRecord, limit: int) -> list[tuple[SentenceRecord, str]]:
+        """Up to ``limit`` sentences after ``sentence`` in its section, in order, each with the
+        document text from ``sentence.start`` to its end (so a span quoted whole stays exact)."""
+        ...
+
     def lexicon(self, terms: Sequence[str]) -> list[LexiconEntry]:
         ...
 

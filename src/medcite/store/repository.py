@@ -58,6 +58,32 @@ class StoreRepository:
                 ))
         return out
 
+    def following(self, sentence: SentenceRecord, limit: int) -> list[tuple[SentenceRecord, str]]:
+        """The next ``limit`` sentences of ``sentence``'s section, each with the text from
+        ``sentence.start`` to its own end (sentences are read through the passage holding them)."""
+        rows = self.store.conn.execute(
+            'SELECT p.id AS pid, s.idx, s.start, s."end", '
+            'substr(d.text, s.start + 1, s."end" - s.start) AS stext, '
+            'substr(d.text, ? + 1, s."end" - ?) AS span '
+            "FROM sentences s JOIN passages p ON p.doc_id = s.doc_id AND p.section_idx = s.section_idx "
+            'AND s.start >= p.start AND s."end" <= p."end" '
+            "JOIN documents d ON d.id = s.doc_id "
+            "WHERE s.doc_id = ? AND s.section_idx = ? AND s.idx > ? ORDER BY s.idx LIMIT ?",
+            (sentence.start, sentence.start, sentence.doc_id, sentence.section_idx, sentence.idx, limit),
+        )
+        out: list[tuple[SentenceRecord, str]] = []
+        for r in rows:
+            rec = SentenceRecord(
+                passage_id=int(r["pid"]), doc_id=sentence.doc_id, source_kind=sentence.source_kind,
+                idx=int(r["idx"]), section_idx=sentence.section_idx, start=int(r["start"]), end=int(r["end"]),
+                text=str(r["stext"]), heading=sentence.heading, field=sentence.field, grade=sentence.grade,
+                level=sentence.level, label=sentence.label, title=sentence.title,
+            )
+            if out and out[-1][0].idx == rec.idx:
+                continue  # a sentence inside two overlapping passages
+            out.append((rec, str(r["span"])))
+        return out
+
     def documents(self, doc_ids: Sequence[str]) -> dict[str, DocMeta]:
         out: dict[str, DocMeta] = {}
         for doc_id, r in self.store.document_meta(doc_ids).items():
