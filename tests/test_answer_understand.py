@@ -1,8 +1,15 @@
-"""Question understanding: sub-questions, question types, case context (no corpus needed)."""
+"""Question understanding: sub-questions, question types, case context (the last tests on a small real store)."""
 
 from __future__ import annotations
 
-from medcite.answer.understand import _age, content_words, intents_of, split_message
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from medcite.answer.understand import _age, content_words, intents_of, split_message, understand
+from medcite.answer.vocabulary import Vocabulary
+from medcite.engine import Engine
+from medcite.eval.faithfulness import article_text
 from medcite.readers.guideline_text import html_blocks
 
 
@@ -58,3 +65,43 @@ def test_table_rows_carry_their_headers() -> None:
             "<tr><td>Fasting plasma glucose</td><td>&#8805;126 mg/dL</td></tr></table>")
     (block,) = html_blocks(html)
     assert "Test: Fasting plasma glucose; Diabetes: ≥126 mg/dL." in block.text.splitlines()
+
+
+ACCLIMATISATION = {
+    "acclimatisation.md": """---
+title: Acclimatisation on high treks
+kind: guideline
+---
+# Acclimatisation
+
+Adults should spend two nights at 3000 metres before sleeping any higher.
+Children need three nights there, because young climbers report their symptoms late.
+Porters carry no more than 25 kg on high passes.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def trek(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Iterator[Engine]:
+    eng = engine_of_docs(ACCLIMATISATION)
+    yield eng
+    eng.close()
+
+
+def test_an_elliptical_piece_asks_the_previous_question_about_its_new_subject(trek: Engine) -> None:
+    u = understand("how many nights should adults spend at 3000 metres before sleeping higher? and children?",
+                   Vocabulary(trek.backend, trek.repository, trek.settings.ask))
+    first, second = u.sub_questions
+    # "and children?" names a new subject and keeps the question it follows: its type and its words.
+    assert second.intents == first.intents
+    assert "children" in second.words and "nights" in second.words
+    art = trek.ask("how many nights should adults spend at 3000 metres before sleeping higher? and children?")
+    assert art.answerable and not art.uncovered
+    assert "Children need three nights there" in article_text(art)
+
+
+def test_a_new_question_after_and_is_not_elliptical(trek: Engine) -> None:
+    u = understand("how many nights should adults spend at 3000 metres? and how much can porters carry?",
+                   Vocabulary(trek.backend, trek.repository, trek.settings.ask))
+    # It has its own question word: it asks its own question, not the first one's.
+    assert u.sub_questions[1].intents != u.sub_questions[0].intents

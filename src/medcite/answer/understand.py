@@ -266,6 +266,14 @@ def understand(
     prev_words: tuple[str, ...] = ()
     for p, continues in split:
         words = tuple(content_words(p))
+        if (words and subs and _CONTINUATION.match(p) and not _QSTART.match(_CONTINUATION.sub("", p, count=1))
+                and not any(rx.search(p) for rx in _INTENTS.values())):
+            # "How long before surgery for solids? And for clear fluids?": an elliptical piece names
+            # a new subject for the previous piece's question, and asks what it asked.
+            words = (*words, *(w for w in prev_words if w not in words))
+            subs.append(SubQuestion(text=p, intents=subs[-1].intents, words=words))
+            prev_words = words
+            continue
         if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab) for w in words)):
             # "..., and how often should MRI be done?": a piece whose own words are all
             # generic ("done", "order", "first") asks about the previous piece's subject; so
