@@ -64,6 +64,8 @@ ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "safety": re.compile(r"\b(safe\w*|side effects?|adverse|harm\w*|risk\w*|contraindicat\w*|avoid\w*|"
                          r"interact\w*|toxic\w*)\b", re.I),
 }
+#: The verb of a definition, within the first few words: "X is a", "X (also called Y) are", "X refers to".
+_COPULA = re.compile(r"^[^.;:]{1,80}?\b(?:is|are|refers? to|describes?|means)\b", re.I)
 _PARENTHESISED = re.compile(r"\([^()]*\)\.?")
 _HEADING = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
 #: Question-type cue words count this much of their idf in a sentence's own score.
@@ -236,6 +238,20 @@ class FeatureExtractor:
         v += CUE_SHARE * sum(self.vocab.idf(t) for t in qt.cues if t in st)
         return v
 
+    def defines(self, qt: QueryTerms, text: str) -> bool:
+        """Whether ``text`` opens with what is asked about and says what it is ("Chilblains are
+        small itchy swellings ..."), not merely holds "are the" ("Warm socks are the best ...")."""
+        m = _COPULA.search(text)
+        if m is None:
+            return False
+        head = tokenize(_PARENTHESISED.sub(" ", text[:m.end()].rsplit(" ", 1)[0]))
+        if not head or len(head) > 5:
+            return False
+        # Most words of the opening are the question's: not "Many treatments for X are ...".
+        asked = qt.concepts(case=False)
+        named = sum(1 for t in head if any(qt.covers(c, frozenset([t])) for c in asked))
+        return named * 2 > len(head)
+
     def features(self, cand: Candidate, best_score: float, best_sentence: float = 0.0) -> dict[str, float]:
         s = cand.sentence
         qt = self.terms[cand.sub]
@@ -283,6 +299,8 @@ class FeatureExtractor:
             "unknown": float(self.unknown(qt)),
             # Not learned either: the coverage select.support gates answerability on.
             "cov_need": self._coverage(qt, self.need_concepts(qt), ct),
+            # Not learned: a definition question's lead is a sentence that defines (select).
+            "defines": float("definition" in sub.intents and self.defines(qt, s.text)),
         }
 
 

@@ -212,6 +212,13 @@ def select(
         leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
                      and s.features["cov_sentence"] >= settings.lead_min_coverage]
                     or [s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or statements)
+        if leadable and leadable[0].features.get("defines", 0.0) == 0.0:
+            # "What is X?": the sentence that says what X is leads, if one is nearly as good as the
+            # best (a selection policy like guideline-first; no training set marks definitions).
+            first = next((s for s in leadable if s.features.get("defines", 0.0)
+                          and s.p >= PREFERRED_SHARE * leadable[0].p), None)
+            if first is not None:
+                leadable = [first, *(s for s in leadable if s is not first)]
         best_p = leadable[0].p if leadable else 0.0
         for kind in order:
             cand = [s for s in leadable if s.cand.sentence.source_kind == kind and s.p >= PREFERRED_SHARE * best_p]
