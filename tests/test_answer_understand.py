@@ -30,12 +30,6 @@ def test_coordinated_choices_are_two_questions() -> None:
     assert len(asks) == 2 and asks[1] == "ACE inhibitor or ARB"
 
 
-def test_a_question_that_opens_with_its_subject_states_a_case() -> None:
-    # Not two sub-questions ("severe croup in a toddler" asks nothing): the opening is the case.
-    assert split_message("severe croup in a toddler, which steroid?") == (["severe croup in a toddler"], ["which steroid"])
-    assert split_message("Is it safe, and how often?") == ([], ["Is it safe", "how often"])
-
-
 def test_initials_do_not_end_sentences() -> None:
     assert split_message("How is C. diff treated?") == ([], ["How is C. diff treated"])
 
