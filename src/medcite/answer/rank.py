@@ -146,6 +146,8 @@ class FeatureExtractor:
         self._concept_idf: dict[tuple[str, ...], float] = {}
         self._asking = {t for w in u.asking for t in tokenize(w)}
         self._need: dict[int, list[tuple[str, ...]]] = {}
+        self._unknown: dict[int, int] = {}
+        self._sentence_scores: dict[tuple[int, str, int], float] = {}
 
     def _idf(self, concept: tuple[str, ...]) -> float:
         # Asked for every concept of every candidate (hundreds of thousands of times per
@@ -227,15 +229,26 @@ class FeatureExtractor:
     def unknown(self, qt: QueryTerms) -> int:
         """Words of the sub-question or its subject that the corpus has never seen, even spelled
         otherwise or expanded (a stray word of the case does not count)."""
-        return sum(1 for c in qt.concepts(case=False) if not any(self.vocab.df([t])[t] > 0 for t in c))
+        key = id(qt)
+        if key not in self._unknown:
+            # Asked for every candidate; depends on the sub-question only.
+            self._unknown[key] = sum(1 for c in qt.concepts(case=False)
+                                     if not any(self.vocab.df([t])[t] > 0 for t in c))
+        return self._unknown[key]
 
     def sentence_score(self, cand: Candidate) -> float:
         """BM25-like evidence of the sentence alone: the idf of each query concept it holds,
         cue words at a fraction (a passage's score is shared by all its sentences)."""
+        key = (cand.sub, cand.sentence.doc_id, cand.sentence.idx)
+        got = self._sentence_scores.get(key)
+        if got is not None:
+            # score() asks once for each sub-question's best, features() again for the ratio.
+            return got
         qt = self.terms[cand.sub]
         st = self.sentence_tokens(cand.sentence)
         v = sum(self._idf(c) for c in qt.concepts() if qt.covers(c, st))
         v += CUE_SHARE * sum(self.vocab.idf(t) for t in qt.cues if t in st)
+        self._sentence_scores[key] = v
         return v
 
     def defines(self, qt: QueryTerms, text: str) -> bool:
