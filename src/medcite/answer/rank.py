@@ -147,6 +147,8 @@ class FeatureExtractor:
         self._asking = {t for w in u.asking for t in tokenize(w)}
         self._need: dict[int, list[tuple[str, ...]]] = {}
         self._unknown: dict[int, int] = {}
+        self._covered_memo: dict[tuple[int, frozenset[str]], frozenset[tuple[str, ...]]] = {}
+        self._all_concepts: dict[int, tuple[tuple[str, ...], ...]] = {}
         self._sentence_scores: dict[tuple[int, str, int], float] = {}
 
     def _idf(self, concept: tuple[str, ...]) -> float:
@@ -189,7 +191,21 @@ class FeatureExtractor:
             self._read[key] = toks | extra if extra else toks
         return self._read[key]
 
+    def _covered(self, qt: QueryTerms, toks: frozenset[str]) -> frozenset[tuple[str, ...]]:
+        """The concepts of ``qt`` (case words included) that ``toks`` hold, once per token set:
+        four coverages, the sentence score and the rarest-concept features ask about the same
+        sentence and section tokens (the hot loop of an ask)."""
+        key = (id(qt), toks)
+        got = self._covered_memo.get(key)
+        if got is None:
+            allc = self._all_concepts.get(id(qt))
+            if allc is None:
+                allc = self._all_concepts[id(qt)] = tuple(qt.concepts(case=True))
+            got = self._covered_memo[key] = frozenset(c for c in allc if qt.covers(c, toks))
+        return got
+
     def _coverage(self, qt: QueryTerms, concepts: Sequence[tuple[str, ...]], toks: frozenset[str]) -> float:
+        covered = self._covered(qt, toks)
         total = sum(self._idf(c) for c in concepts)
         if total <= 0:
             # Every concept is in half the passages or more, so idf cannot tell them apart:
@@ -197,8 +213,8 @@ class FeatureExtractor:
             # word is that common). Each concept then counts the same, rather than none.
             if not concepts:
                 return 0.0
-            return sum(1 for c in concepts if qt.covers(c, toks)) / len(concepts)
-        return sum(self._idf(c) for c in concepts if qt.covers(c, toks)) / total
+            return sum(1 for c in concepts if c in covered) / len(concepts)
+        return sum(self._idf(c) for c in concepts if c in covered) / total
 
     def support_concepts(self, qt: QueryTerms) -> list[tuple[str, ...]]:
         """The concepts a sentence must cover to answer the sub-question.
@@ -246,7 +262,8 @@ class FeatureExtractor:
             return got
         qt = self.terms[cand.sub]
         st = self.sentence_tokens(cand.sentence)
-        v = sum(self._idf(c) for c in qt.concepts() if qt.covers(c, st))
+        covered = self._covered(qt, st)
+        v = sum(self._idf(c) for c in qt.concepts() if c in covered)
         v += CUE_SHARE * sum(self.vocab.idf(t) for t in qt.cues if t in st)
         self._sentence_scores[key] = v
         return v
@@ -275,7 +292,8 @@ class FeatureExtractor:
         ct = st | self._tokens(s.title) | self._tokens(s.heading) | self._tokens(self.about.get(s.doc_id, ""))
         ranked = sorted(concepts, key=lambda c: -self._idf(c))
         rarest = ranked[0] if ranked else ()
-        unmatched_rare = sum(1 for c in ranked[:3] if self.vocab.df([c[0]])[c[0]] == 0 and not qt.covers(c, ct))
+        in_ct = self._covered(qt, ct)
+        unmatched_rare = sum(1 for c in ranked[:3] if self.vocab.df([c[0]])[c[0]] == 0 and c not in in_ct)
         intents = [i for i in sub.intents if i in ANSWER_CUES]
         cue = sum(1 for i in intents if ANSWER_CUES[i].search(s.text)) / len(intents) if intents else 0.0
         heading = f"{s.heading} {s.label or ''}"
@@ -291,7 +309,7 @@ class FeatureExtractor:
             "cov_sentence": self._coverage(qt, concepts, st),
             "cov_section": self._coverage(qt, concepts, ct),
             "cov_own": self._coverage(qt, own, ct),
-            "rarest_hit": float(bool(rarest) and qt.covers(rarest, ct)),
+            "rarest_hit": float(bool(rarest) and rarest in in_ct),
             "unmatched_rare": float(unmatched_rare),
             "cue": cue,
             "heading_intent": heading_intent,
