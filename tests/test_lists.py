@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from medcite.answer.lists import complete_lists, is_item, sentence_index
+from medcite.answer.lists import complete_lists, is_item
 from medcite.answer.pipeline import run
 from medcite.engine import Engine
 from medcite.eval.faithfulness import article_text, check_article
@@ -91,7 +91,7 @@ def test_a_list_is_cut_at_the_word_budget(engine: Engine) -> None:
     tr = run(engine.backend, engine.repository, q, audience="clinician", settings=off, ranker=engine.ranker,
              encoder=engine.encoder)
     used = sum(len(i.text.split()) for i in tr.evidence.items)
-    cands = sentence_index([s.cand.sentence for s in tr.scored])
+    cands = [s.cand.sentence for s in tr.scored]
     # Room for the first item (5 words with its bullet) only.
     ev = complete_lists(tr.evidence, cands, engine.repository, max_items=8, budget=used + 5)
     lead = next(i for i in ev.items if "develop:" in i.text)

@@ -20,11 +20,11 @@ characterized by ..."): the source is still speaking of the same subject.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from medcite.answer.ports import Repository, SentenceRecord
-from medcite.answer.select import Evidence, EvidenceItem
+from medcite.answer.select import Evidence, EvidenceItem, _words
 
 _BULLET = re.compile(r"^\s*(?:[-•*–·]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 #: A line without a bullet counts as an item up to this many words ("Abdominal obesity (a large
@@ -38,7 +38,7 @@ _ANAPHOR = re.compile(r"^(?:It|They|These|This|Its|Their)\b")
 def announces_list(text: str) -> bool:
     """A sentence that ends with a colon (after any trailing space).
 
-    >>> announces_list("Risk factors include:")
+    >>> announces_list("Warning signs include:")
     True
     >>> announces_list("Give 10 mg: repeat once.")
     False
@@ -62,12 +62,8 @@ def is_item(text: str) -> bool:
     return 0 < len(t.split()) <= ITEM_MAX_WORDS and not t.endswith((".", ":", "?", "!", ";"))
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
-
 def complete_lists(
-    ev: Evidence, sentences: Mapping[tuple[str, int], SentenceRecord], repo: Repository, *,
+    ev: Evidence, records: Sequence[SentenceRecord], repo: Repository, *,
     max_items: int, budget: int,
 ) -> Evidence:
     """Widen every selected list-announcing sentence to its items.
@@ -76,8 +72,8 @@ def complete_lists(
     ----------
     ev
         The selected evidence.
-    sentences
-        The candidates' sentences by ``(doc_id, start)`` (the records the items were selected from).
+    records
+        The candidates' sentences (the records the items were selected from).
     repo
         Where the following sentences and the exact span text come from.
     max_items
@@ -87,6 +83,8 @@ def complete_lists(
     """
     if not ev.answerable or max_items <= 0:
         return ev
+    chosen = {(i.doc_id, i.start) for i in ev.items}
+    sentences = {(r.doc_id, r.start): r for r in records if (r.doc_id, r.start) in chosen}
     used = sum(_words(i.text) for i in ev.items)
     out: list[EvidenceItem] = list(ev.items)
     for k, it in enumerate(ev.items):
@@ -120,8 +118,3 @@ def complete_lists(
     kept = [i for i in out if not any(i.doc_id == d and s <= i.start and i.end <= e and (i.start, i.end) != (s, e)
                                       for d, s, e in widened)]
     return replace(ev, items=tuple(kept))
-
-
-def sentence_index(records: Sequence[SentenceRecord]) -> dict[tuple[str, int], SentenceRecord]:
-    """``(doc_id, start) -> record`` for :func:`complete_lists`."""
-    return {(r.doc_id, r.start): r for r in records}

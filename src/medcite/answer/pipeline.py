@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from medcite.answer import resolve_audience
 from medcite.answer.compose import ExtractiveSynthesizer, Synthesizer
 from medcite.answer.followups import follow_ups, subject_name
-from medcite.answer.lists import complete_lists, sentence_index
+from medcite.answer.lists import complete_lists
 from medcite.answer.ports import Repository, Search
 from medcite.answer.progress import report
 from medcite.answer.rank import Ranker, Reranker, Scored, score
@@ -79,7 +79,7 @@ def run(
         rel = relevance(encoder, asked, [s.cand.sentence.text for s in first_stage[: settings.semantic_top]])
         evidence = select(u, scored, docs, settings, relevance=rel)
     budget = settings.patient_words if audience == "patient" else settings.clinician_words
-    evidence = complete_lists(evidence, sentence_index([c.sentence for c in cands]), repo,
+    evidence = complete_lists(evidence, [c.sentence for c in cands], repo,
                               max_items=settings.list_items, budget=budget)
     return Trace(u, tuple(terms), tuple(scored), evidence)
 

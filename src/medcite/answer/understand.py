@@ -230,7 +230,7 @@ def _split(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
         # No question form ("first line treatment for uncomplicated UTI"): the
         # last sentence is what is asked, the rest is the case.
         asks, case = sentences[-1:], sentences[:-1]
-    # "Severe asthma in pregnancy, which inhalers?" stays two pieces: moving the opening into the
+    # "Severe croup in a toddler, which steroid?" stays two pieces: moving the opening into the
     # case ranked the question better on dev but declined questions whose opening is all the
     # corpus covers (docs/decisions.md, "Session 9").
     pieces = [(p, i > 0) for s in asks for i, p in enumerate(_sentence_pieces(s))]
@@ -271,7 +271,7 @@ def understand(
         words = tuple(content_words(p))
         if (words and subs and _CONTINUATION.match(p) and not _QSTART.match(_CONTINUATION.sub("", p, count=1))
                 and not any(rx.search(p) for rx in _INTENTS.values())):
-            # "How long before surgery for solids? And for clear fluids?": an elliptical piece names
+            # "How long before surgery for solid food? And for chewing gum?": an elliptical piece names
             # a new subject for the previous piece's question, and asks what it asked.
             words = (*words, *(w for w in prev_words if w not in words))
             subs.append(SubQuestion(text=p, intents=subs[-1].intents, words=words))
