@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _V1 = """
 CREATE TABLE files (
@@ -136,7 +136,15 @@ ALTER TABLE documents ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
 UPDATE documents SET text_hash = medcite_text_hash(text);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+# v7: FTS5 merges segments when 16 (not 4) of one size exist. Its eager default
+# merging was about 15 % of a whole-corpus ingest; with 16, `medcite ingest` of
+# ../shared/corpora took 95 s instead of 112-115 s, and FTS5 queries were no slower
+# (200 questions, p50 26-29 vs 29-37 ms; docs/decisions.md, session 10).
+_V7 = """
+INSERT INTO passages_fts(passages_fts, rank) VALUES ('automerge', 16);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 
 
 def text_hash(text: str) -> str:
