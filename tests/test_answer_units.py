@@ -135,3 +135,18 @@ def test_semantic_relevance_tells_a_word_match_from_a_meaning_match() -> None:
     v = enc.encode(["a", "b c"])
     assert v.shape == (2, 384)
     assert abs(float((v * v).sum(axis=1)[0]) - 1.0) < 1e-4
+
+
+def test_encoding_in_one_call_gives_each_text_its_own_vector_in_order() -> None:
+    # MiniLM.encode sorts texts by length into batches and puts the vectors back: a text's vector
+    # must not depend on the texts it was encoded with, nor come back in another text's place.
+    from medcite.answer.semantic import BATCH, MiniLM
+
+    enc = MiniLM()
+    texts = [("word " * n).strip() + f" number {n}" for n in (30, 2, 17, 5, 40, 1, 9, 25, 3, 12, 60, 7)]
+    assert len(texts) > BATCH
+    together = enc.encode(texts)
+    for i, t in enumerate(texts):
+        alone = enc.encode([t])[0]
+        assert float(together[i] @ alone) > 0.9999, t
+    assert float(together[0] @ together[4]) < 0.9999  # different texts, different vectors

@@ -49,10 +49,6 @@ def queries(u: Understanding, question: str) -> dict[int, list[str]]:
     return out
 
 
-#: Texts per encoder call (see CachedEncoder.encode).
-BATCH = 8
-
-
 class CachedEncoder:
     """An encoder that embeds each distinct text once per question (rerank and relevance share sentences)."""
 
@@ -63,12 +59,10 @@ class CachedEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
 
-        # Length-sorted batches of BATCH: a batch is padded to its longest text, and short
-        # sentences padded to a long one cost as much as it does.
-        new = sorted((t for t in dict.fromkeys(texts) if t not in self._memo), key=len)
-        for i in range(0, len(new), BATCH):
-            chunk = new[i:i + BATCH]
-            for t, v in zip(chunk, self._enc.encode(chunk), strict=True):
+        new = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if new:
+            # One call: the encoder batches by length itself (semantic.MiniLM.encode).
+            for t, v in zip(new, self._enc.encode(new), strict=True):
                 self._memo[t] = v
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
@@ -87,7 +81,6 @@ def cosines(u: Understanding, question: str, scored: Sequence[Scored], top: int,
             heads.append(s)
     if not heads:
         return []
-    # Questions and sentences as two batches: a batch is padded to its longest text.
     qtexts = list(dict.fromkeys(t for ts in asked.values() for t in ts))
     qv = encoder.encode(qtexts)
     sv = encoder.encode([s.cand.sentence.text for s in heads])
