@@ -112,3 +112,51 @@ def test_each_sub_question_is_compared_with_its_shared_subject_too(engine: Engin
     for i, sq in enumerate(u.sub_questions):
         assert sq.text in asked[i]
         assert f"{subject} {sq.text}" in asked[i]
+
+
+GOUT = """---
+title: Gout in adults
+kind: guideline
+---
+# Treatment
+
+Gout attacks are treated with colchicine, an NSAID or a corticosteroid.
+Colchicine is given at a low dose of 1.2 mg followed by 0.6 mg an hour later.
+Allopurinol lowers urate and is started at 100 mg daily.
+The allopurinol dose is raised every few weeks until the urate target is reached.
+Febuxostat is an alternative when allopurinol is not tolerated.
+Patients with gout should limit alcohol and sugary drinks.
+A gout flare usually settles within one to two weeks.
+"""
+
+
+def test_a_sub_question_the_corpus_does_not_cover_costs_no_encodings(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    # Only covered sub-questions show sentences, so only their candidates are re-ordered (and
+    # embedded); an uncovered one keeps the first-stage order.
+    q = "how is seasickness prevented, and what dose of zorbifan is used for gout?"
+    engine = engine_of_docs({**DOCS, "gout.md": GOUT})
+    assert engine.encoder is not None
+    real = engine.encoder
+    seen: list[str] = []
+
+    class Recording:
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            seen.extend(texts)
+            return real.encode(texts)
+
+    # Two heads per sub-question, and the relevance check on the two best overall (the covered one's).
+    settings = replace(engine.settings.ask, rerank_cos=0.5, rerank_top=2, semantic_top=2)
+    tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
+             ranker=engine.ranker, encoder=Recording())
+    covered = {sa.index for sa in tr.evidence.sub_answers if sa.covered}
+    assert tr.evidence.answerable and len(tr.evidence.sub_answers) == 2 and covered == {0}, tr.evidence.sub_answers
+    uncovered_heads = [s.cand.sentence.text for s in sorted((s for s in tr.scored if s.cand.sub == 1),
+                                                             key=lambda s: -s.p)[:2]]
+    assert not set(uncovered_heads) & set(seen), uncovered_heads
+    assert all("cos" not in s.features for s in tr.scored if s.cand.sub == 1)
+    # Re-ordering every sub-question would have embedded them.
+    every = cosines(tr.understanding, q, tr.scored, 2, real)
+    assert set(uncovered_heads) <= {s.cand.sentence.text for s in every}
+    engine.close()

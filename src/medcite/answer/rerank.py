@@ -21,7 +21,7 @@ first-stage order, so the abstention calibration does not move.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -69,13 +69,18 @@ class CachedEncoder:
         return np.stack([self._memo[t] for t in texts])
 
 
-def cosines(u: Understanding, question: str, scored: Sequence[Scored], top: int, encoder: Encoder) -> list[Scored]:
-    """The ``top`` best candidates of each sub-question with feature ``cos``: the best cosine between
-    the sentence and what its sub-question asks (:func:`queries`)."""
+def cosines(
+    u: Understanding, question: str, scored: Sequence[Scored], top: int, encoder: Encoder,
+    subs: Collection[int] | None = None,
+) -> list[Scored]:
+    """The ``top`` best candidates of each sub-question (of ``subs`` when given) with feature ``cos``: the
+    best cosine between the sentence and what its sub-question asks (:func:`queries`)."""
     asked = queries(u, question)
     heads: list[Scored] = []
     seen: dict[int, int] = {}
     for s in scored:
+        if subs is not None and s.cand.sub not in subs:
+            continue
         if seen.get(s.cand.sub, 0) < top:
             seen[s.cand.sub] = seen.get(s.cand.sub, 0) + 1
             heads.append(s)
@@ -95,13 +100,17 @@ def cosines(u: Understanding, question: str, scored: Sequence[Scored], top: int,
 
 def rerank(
     u: Understanding, question: str, scored: Sequence[Scored], model: Reranker, encoder: Encoder,
+    subs: Collection[int] | None = None,
 ) -> list[Scored]:
     """``scored`` (best first) with each sub-question's ``model.top`` best re-ordered by ``model.key``.
 
     The re-ordered heads come first, sub-question by sub-question in their
-    original interleaving; the rest keep their first-stage order.
+    original interleaving; the rest keep their first-stage order. With ``subs``,
+    only those sub-questions are re-ordered (the pipeline passes the covered ones:
+    a sub-question the corpus does not cover shows no sentence, so ordering its
+    candidates would cost encodings for nothing).
     """
-    heads = cosines(u, question, scored, model.top, encoder)
+    heads = cosines(u, question, scored, model.top, encoder, subs)
     if not heads:
         return list(scored)
     by_sub: dict[int, list[Scored]] = {}
