@@ -160,3 +160,33 @@ def test_a_sub_question_the_corpus_does_not_cover_costs_no_encodings(
     every = cosines(tr.understanding, q, tr.scored, 2, real)
     assert set(uncovered_heads) <= {s.cand.sentence.text for s in every}
     engine.close()
+
+
+def test_a_candidate_the_selection_cannot_show_is_not_embedded(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    # select shows no sentence below relative_floor x its sub-question's best probability, so the
+    # second stage does not embed such candidates; the article is the same either way.
+    q = "how is seasickness prevented?"
+    engine = engine_of_docs({**DOCS, "gout.md": GOUT})
+    assert engine.encoder is not None
+    real = engine.encoder
+    seen: list[str] = []
+
+    class Recording:
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            seen.extend(texts)
+            return real.encode(texts)
+
+    settings = replace(engine.settings.ask, rerank_cos=0.5, semantic_top=1)
+    tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
+             ranker=engine.ranker, encoder=Recording())
+    best = max(s.p for s in tr.scored)
+    low = [s.cand.sentence.text for s in tr.scored if s.p < settings.relative_floor * best]
+    assert low and not set(low) & set(seen), low
+    plain = run(engine.backend, engine.repository, q, audience="clinician",
+                settings=replace(settings, relative_floor=0.0), ranker=engine.ranker, encoder=real)
+    assert set(low) <= {s.cand.sentence.text for s in plain.scored if "cos" in s.features}
+    shown = [(i.doc_id, i.start) for i in tr.evidence.items]
+    assert shown and all(i.p >= settings.relative_floor * best for i in tr.evidence.items)
+    engine.close()

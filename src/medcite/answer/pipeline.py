@@ -71,7 +71,7 @@ def run(
             # Only covered sub-questions show sentences; coverage does not depend on this order (select.support).
             covered = {sa.index for sa in evidence.sub_answers if sa.covered}
             scored = rerank(u, question, scored, Reranker(settings.rerank_top, 1.0, settings.rerank_cos), encoder,
-                            covered)
+                            covered, settings.relative_floor)
         # Only an answer about to be given is checked (a declined one costs no encoding). The
         # sub-questions count when there are several; a follow-up's resolved subject ("is it
         # inherited?") is part of what is asked.

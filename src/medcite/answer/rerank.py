@@ -71,11 +71,18 @@ class CachedEncoder:
 
 def cosines(
     u: Understanding, question: str, scored: Sequence[Scored], top: int, encoder: Encoder,
-    subs: Collection[int] | None = None,
+    subs: Collection[int] | None = None, floor: float = 0.0,
 ) -> list[Scored]:
     """The ``top`` best candidates of each sub-question (of ``subs`` when given) with feature ``cos``: the
-    best cosine between the sentence and what its sub-question asks (:func:`queries`)."""
+    best cosine between the sentence and what its sub-question asks (:func:`queries`).
+
+    Candidates below ``floor`` times their sub-question's best probability are left out: the
+    selection never shows them (``AskSettings.relative_floor``), whatever their order.
+    """
     asked = queries(u, question)
+    best: dict[int, float] = {}
+    for s in scored:
+        best[s.cand.sub] = max(best.get(s.cand.sub, 0.0), s.p)
     heads: list[Scored] = []
     seen: dict[int, int] = {}
     for s in scored:
@@ -83,6 +90,8 @@ def cosines(
             continue
         if seen.get(s.cand.sub, 0) < top:
             seen[s.cand.sub] = seen.get(s.cand.sub, 0) + 1
+            if s.p < floor * round(best[s.cand.sub], 4):  # as select rounds its best_p
+                continue
             heads.append(s)
     if not heads:
         return []
@@ -100,7 +109,7 @@ def cosines(
 
 def rerank(
     u: Understanding, question: str, scored: Sequence[Scored], model: Reranker, encoder: Encoder,
-    subs: Collection[int] | None = None,
+    subs: Collection[int] | None = None, floor: float = 0.0,
 ) -> list[Scored]:
     """``scored`` (best first) with each sub-question's ``model.top`` best re-ordered by ``model.key``.
 
@@ -108,9 +117,10 @@ def rerank(
     original interleaving; the rest keep their first-stage order. With ``subs``,
     only those sub-questions are re-ordered (the pipeline passes the covered ones:
     a sub-question the corpus does not cover shows no sentence, so ordering its
-    candidates would cost encodings for nothing).
+    candidates would cost encodings for nothing), and with ``floor`` only candidates the selection
+    can show (see :func:`cosines`).
     """
-    heads = cosines(u, question, scored, model.top, encoder, subs)
+    heads = cosines(u, question, scored, model.top, encoder, subs, floor)
     if not heads:
         return list(scored)
     by_sub: dict[int, list[Scored]] = {}
