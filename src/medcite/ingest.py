@@ -173,19 +173,25 @@ def expand_paths(
                 missing.append(f"{raw}: {_why_missing(p) if not matches else 'the pattern matches no file'}")
     seen: set[str] = set()
     resolve = Resolver()
-    explicit = [f for f in explicit if not (resolve(f) in seen or seen.add(resolve(f)))]  # type: ignore[func-returns-value]
-    walked = [f for f in walked if not (resolve(f) in seen or seen.add(resolve(f)))]  # type: ignore[func-returns-value]
-    return explicit, walked, missing
+
+    def first_time(f: Path) -> bool:
+        key = resolve(f)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    return [f for f in explicit if first_time(f)], [f for f in walked if first_time(f)], missing
 
 
 class Resolver:
     """``_safe_key`` with each folder's real path looked up once.
 
     ``Path.resolve`` checks every component of every path for a symbolic link:
-    six times per file over a corpus of 12,700 files it was about 8 % of an
-    ingest's time (cProfile, session 10). A file in a folder already resolved
-    needs one ``lstat`` (is it a link itself?). Memoised results are kept per
-    instance: an ingest run owns one.
+    over the shared corpus's 12,700 files one pass took 0.71 s, and an ingest
+    made six (session 10). A file in a folder already resolved needs one
+    ``lstat`` (is it a link itself?): 0.20 s a pass. Memoised folders are kept
+    per instance: an ingest run owns one.
     """
 
     def __init__(self) -> None:
@@ -550,4 +556,3 @@ class Ingester:
             self.backend.add(self.store.put_document(doc, source_path=key, content_hash=h))
             changed = True
         return changed
-

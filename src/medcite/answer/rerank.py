@@ -43,7 +43,7 @@ def queries(u: Understanding, question: str) -> dict[int, list[str]]:
         text = question if len(u.sub_questions) == 1 else sq.text
         out[i] = [text] + ([f"{' '.join(u.resolved_from)} {text}"] if u.resolved_from else [])
         if len(u.sub_questions) > 1 and u.shared:
-            # "..., and does it spread to others?" does not say what "it" is: the shared subject is prefixed as a
+            # "..., and can it come back?" does not say what "it" is: the shared subject is prefixed as a
             # follow-up's is (realistic dev recall 0.766 -> 0.772; the case's words too: back to 0.766).
             out[i].append(f"{' '.join(u.shared)} {text}")
     return out

@@ -79,9 +79,10 @@ class MiniLM:
         """Unit vectors of ``texts``, in their order.
 
         The texts are tokenized once, sorted by their length in word pieces and run in
-        batches of :data:`BATCH`, each cut to its own longest text. A batch costs about
-        its longest text times its size: sorted by characters (as before) an ask padded
-        708 word pieces per 562 real ones (bench_ask questions, session 10).
+        batches of :data:`BATCH`, each cut to its own longest text, so callers need not
+        batch. (Padding is not what an ask pays for: cutting it from 708 to 562 word
+        pieces per ask changed no latency in interleaved runs, session 10; a call costs
+        about 4 ms + 1.5 ms per text + 0.18 ms per word piece.)
         """
         import numpy as np
 

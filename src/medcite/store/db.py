@@ -72,7 +72,8 @@ def _plain(obj: Any) -> Any:
     """``dataclasses.asdict`` without its deep copies (the same JSON; asdict was ~6 % of ingest).
 
     Scalars return first and a dataclass's field names are looked up once per
-    class: the generic checks cost 7 % of an ingest under cProfile (session 10).
+    class: 60-80 ms -> 14-29 ms per 282 documents, about 5 s of a whole-corpus
+    ingest (session 10).
     """
     cls: Any = type(obj)
     if cls in _SCALARS:

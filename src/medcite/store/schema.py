@@ -136,10 +136,10 @@ ALTER TABLE documents ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
 UPDATE documents SET text_hash = medcite_text_hash(text);
 """
 
-# v7: FTS5 merges segments when 16 (not 4) of one size exist. Its eager default
-# merging was about 15 % of a whole-corpus ingest; with 16, `medcite ingest` of
-# ../shared/corpora took 95 s instead of 112-115 s, and FTS5 queries were no slower
-# (200 questions, p50 26-29 vs 29-37 ms; docs/decisions.md, session 10).
+# v7: FTS5 merges segments when 16 (not 4) of one size exist: inserting 80,000 of
+# the corpus's passages 12 per transaction took 5.4-5.5 s instead of 6.2-6.5 s
+# (about 2 s of a whole-corpus ingest), and FTS5 queries were no slower (200
+# questions, p50 26-29 vs 29-37 ms; docs/decisions.md, session 10).
 _V7 = """
 INSERT INTO passages_fts(passages_fts, rank) VALUES ('automerge', 16);
 """
