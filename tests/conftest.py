@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +85,14 @@ def frostbite_home(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="module")
-def engine_of_docs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[str, str]], Any]:
-    """Make a real engine over ``docs`` (file name -> text) ingested into a fresh home."""
+def engine_of_docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[dict[str, str]], Any]]:
+    """Make a real engine over ``docs`` (file name -> text) ingested into a fresh home; the engines
+    made are closed when the module's tests are done."""
     from medcite.engine import Engine
     from medcite.ingest import Ingester
     from medcite.settings import Settings
+
+    made: list[Engine] = []
 
     def make(docs: dict[str, str]) -> Engine:
         home = tmp_path_factory.mktemp("docs")
@@ -100,6 +103,9 @@ def engine_of_docs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[dict[s
         eng = Engine(Settings(home=home))
         report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
         assert report.documents_written == len(docs), report.problems
+        made.append(eng)
         return eng
 
-    return make
+    yield make
+    for eng in made:
+        eng.close()

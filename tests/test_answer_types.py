@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -23,10 +23,8 @@ Keep your hands and feet warm in winter.
 
 
 @pytest.fixture(scope="module")
-def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Iterator[Engine]:
-    eng = engine_of_docs(DOCS)
-    yield eng
-    eng.close()
+def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(DOCS)
 
 
 def test_what_is_x_leads_with_the_sentence_that_says_what_x_is(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -82,10 +82,8 @@ Porters carry no more than 25 kg on high passes.
 
 
 @pytest.fixture(scope="module")
-def trek(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Iterator[Engine]:
-    eng = engine_of_docs(ACCLIMATISATION)
-    yield eng
-    eng.close()
+def trek(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(ACCLIMATISATION)
 
 
 def test_an_elliptical_piece_asks_the_previous_question_about_its_new_subject(trek: Engine) -> None:

@@ -7,7 +7,7 @@ question words). The article must show them, quoted exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -52,10 +52,8 @@ Keep the feet warm and dry.
 
 
 @pytest.fixture(scope="module")
-def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Iterator[Engine]:
-    eng = engine_of_docs(DOCS)
-    yield eng
-    eng.close()
+def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(DOCS)
 
 
 def test_a_list_announced_by_the_answer_is_shown_with_it(engine: Engine) -> None:

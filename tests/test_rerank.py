@@ -7,7 +7,7 @@ sentence whose meaning is closest to what was asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from medcite.answer.pipeline import run
 from medcite.answer.rank import Reranker
 from medcite.answer.rerank import CachedEncoder, cosines, queries, rerank
+from medcite.answer.semantic import Encoder
 from medcite.engine import Engine
 
 DOCS = {
@@ -40,10 +41,24 @@ People who get seasick feel better on deck than in a cabin.
 
 
 @pytest.fixture(scope="module")
-def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Iterator[Engine]:
-    eng = engine_of_docs(DOCS)
-    yield eng
-    eng.close()
+def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(DOCS)
+
+
+class Recording:
+    """The real encoder, with the texts of each call kept (one list per call)."""
+
+    def __init__(self, real: Encoder) -> None:
+        self.real = real
+        self.calls: list[list[str]] = []
+
+    @property
+    def seen(self) -> set[str]:
+        return {t for c in self.calls for t in c}
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        self.calls.append(list(texts))
+        return self.real.encode(texts)
 
 
 def _trace(engine: Engine, question: str, cos: float):  # type: ignore[no-untyped-def]
@@ -86,19 +101,12 @@ def test_answerability_does_not_depend_on_the_second_stage(engine: Engine) -> No
 
 
 def test_each_text_is_embedded_once_per_question(engine: Engine) -> None:
-    calls: list[int] = []
     assert engine.encoder is not None
-    real = engine.encoder
-
-    class Counting:
-        def encode(self, texts):  # type: ignore[no-untyped-def]
-            calls.append(len(texts))
-            return real.encode(texts)
-
-    enc = CachedEncoder(Counting())
+    rec = Recording(engine.encoder)
+    enc = CachedEncoder(rec)
     first = enc.encode(["a sentence", "another sentence", "a sentence"])
     again = enc.encode(["another sentence"])
-    assert calls == [2]
+    assert [len(c) for c in rec.calls] == [2]
     assert float(first[1] @ again[0]) == pytest.approx(1.0)
 
 
@@ -130,63 +138,50 @@ A gout flare usually settles within one to two weeks.
 """
 
 
-def test_a_sub_question_the_corpus_does_not_cover_costs_no_encodings(
-    engine_of_docs: Callable[[dict[str, str]], Engine],
-) -> None:
+@pytest.fixture(scope="module")
+def travel_and_gout(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs({**DOCS, "gout.md": GOUT})
+
+
+def test_a_sub_question_the_corpus_does_not_cover_costs_no_encodings(travel_and_gout: Engine) -> None:
     # Only covered sub-questions show sentences, so only their candidates are re-ordered (and
     # embedded); an uncovered one keeps the first-stage order.
     q = "how is seasickness prevented, and what dose of zorbifan is used for gout?"
-    engine = engine_of_docs({**DOCS, "gout.md": GOUT})
+    engine = travel_and_gout
     assert engine.encoder is not None
     real = engine.encoder
-    seen: list[str] = []
-
-    class Recording:
-        def encode(self, texts):  # type: ignore[no-untyped-def]
-            seen.extend(texts)
-            return real.encode(texts)
-
+    rec = Recording(real)
     # Two heads per sub-question, and the relevance check on the two best overall (the covered one's).
     settings = replace(engine.settings.ask, rerank_cos=0.5, rerank_top=2, semantic_top=2)
     tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
-             ranker=engine.ranker, encoder=Recording())
+             ranker=engine.ranker, encoder=rec)
     covered = {sa.index for sa in tr.evidence.sub_answers if sa.covered}
     assert tr.evidence.answerable and len(tr.evidence.sub_answers) == 2 and covered == {0}, tr.evidence.sub_answers
     uncovered_heads = [s.cand.sentence.text for s in sorted((s for s in tr.scored if s.cand.sub == 1),
                                                              key=lambda s: -s.p)[:2]]
-    assert not set(uncovered_heads) & set(seen), uncovered_heads
+    assert not set(uncovered_heads) & rec.seen, uncovered_heads
     assert all("cos" not in s.features for s in tr.scored if s.cand.sub == 1)
     # Re-ordering every sub-question would have embedded them.
     every = cosines(tr.understanding, q, tr.scored, 2, real)
     assert set(uncovered_heads) <= {s.cand.sentence.text for s in every}
-    engine.close()
 
 
-def test_a_candidate_the_selection_cannot_show_is_not_embedded(
-    engine_of_docs: Callable[[dict[str, str]], Engine],
-) -> None:
+def test_a_candidate_the_selection_cannot_show_is_not_embedded(travel_and_gout: Engine) -> None:
     # select shows no sentence below relative_floor x its sub-question's best probability, so the
     # second stage does not embed such candidates; the article is the same either way.
     q = "how is seasickness prevented?"
-    engine = engine_of_docs({**DOCS, "gout.md": GOUT})
+    engine = travel_and_gout
     assert engine.encoder is not None
     real = engine.encoder
-    seen: list[str] = []
-
-    class Recording:
-        def encode(self, texts):  # type: ignore[no-untyped-def]
-            seen.extend(texts)
-            return real.encode(texts)
-
+    rec = Recording(real)
     settings = replace(engine.settings.ask, rerank_cos=0.5, semantic_top=1)
     tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
-             ranker=engine.ranker, encoder=Recording())
+             ranker=engine.ranker, encoder=rec)
     best = max(s.p for s in tr.scored)
     low = [s.cand.sentence.text for s in tr.scored if s.p < settings.relative_floor * best]
-    assert low and not set(low) & set(seen), low
+    assert low and not set(low) & rec.seen, low
     plain = run(engine.backend, engine.repository, q, audience="clinician",
                 settings=replace(settings, relative_floor=0.0), ranker=engine.ranker, encoder=real)
     assert set(low) <= {s.cand.sentence.text for s in plain.scored if "cos" in s.features}
     shown = [(i.doc_id, i.start) for i in tr.evidence.items]
     assert shown and all(i.p >= settings.relative_floor * best for i in tr.evidence.items)
-    engine.close()
