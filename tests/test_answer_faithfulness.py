@@ -106,10 +106,9 @@ def assert_faithful(engine: Engine, art: Article) -> None:
         assert n > 0, "an answerable article has evidence statements"
         cited = {c for _s, st in walk(art.sections) for c in st.citations}
         assert cited == set(refs), "every reference is cited and every citation listed"
-        # References are numbered guidelines first, then research, then patient info.
-        order = {"guideline": 0, "research": 1, "patient-info": 2}
-        kinds = [order[r.source_kind] for r in art.references]
-        assert kinds == sorted(kinds)
+        # References are numbered as the article is read: the first statement cites [1], a new source [n+1].
+        first_seen = list(dict.fromkeys(c for _s, st in walk(art.sections) for c in st.citations))
+        assert first_seen == sorted(first_seen)
         assert [r.n for r in art.references] == list(range(1, len(art.references) + 1))
 
 

@@ -14,7 +14,7 @@ under its own section.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from medcite.answer.levels import design_rank, guideline_level, study_design
@@ -104,10 +104,11 @@ def facet_of(text: str, intents: Sequence[str]) -> Facet:
 class ExtractiveSynthesizer:
     """The default composer: statements are the selected source sentences."""
 
-    def _references(self, ev: Evidence) -> tuple[list[Reference], dict[str, int]]:
+    def _references(self, ev: Evidence, order: Sequence[SourceKind]) -> tuple[list[Reference], dict[str, int]]:
+        """The references, numbered in the order the article's sections cite them."""
         refs: list[Reference] = []
         num: dict[str, int] = {}
-        for kind in ("guideline", "research", "patient-info"):
+        for kind in order:
             for it in ev.items:
                 if it.source_kind != kind or it.doc_id in num or it.doc_id not in ev.docs:
                     continue
@@ -147,14 +148,8 @@ class ExtractiveSynthesizer:
         leads = [i for i in items if i.role == "lead"]
         kps = [i for i in items if i.role == "key-point"]
         rest = [i for i in items if i.role == "support"]
-        if not leads:
-            # No lead of this kind: its best sentence per sub-question opens the section.
-            firsts: dict[int, EvidenceItem] = {}
-            for i in sorted(kps + rest, key=lambda i: -i.p):
-                firsts.setdefault(i.sub, i)
-            leads = sorted(firsts.values(), key=lambda i: i.sub)
-            kps = [i for i in kps if i not in leads]
-            rest = [i for i in rest if i not in leads]
+        # A kind without a lead (none of its sentences was nearly as good as the answer) opens with no
+        # paragraph of its own: its sentences are listed as supporting evidence, not presented as an answer.
         leads.sort(key=lambda i: i.sub)
         sec = ArticleSection(title=title, kind=skind, statements=[self._statement(i, num, ev) for i in leads])
         body = rest + ([] if leading else kps)
@@ -213,15 +208,23 @@ class ExtractiveSynthesizer:
             art.notes.append(why)
             art.sections = [ArticleSection(title="Answer", kind="abstention", note=NO_EVIDENCE)]
             return art
-        refs, num = self._references(ev)
-        art.references = refs
         order: tuple[SourceKind, ...] = (("patient-info", "guideline", "research") if ev.audience == "patient"
                                          else ("guideline", "research", "patient-info"))
-        lead_kind = next((k for k in order if ev.by_kind(k)), None)
+        # The article opens with the section that holds the answer: select gives a sub-question its lead
+        # from the preferred kind when that kind has a sentence nearly as good as the best. A kind that
+        # only contributed weaker supporting sentences follows the answer instead of opening the article
+        # with its best weak sentence ("guideline first" when a guideline answers, not when one is near).
+        lead_kind = (next((k for k in order if any(i.role == "lead" for i in ev.by_kind(k))), None)
+                     or next((k for k in order if ev.by_kind(k)), None))
+        if lead_kind is not None:
+            order = (lead_kind, *(k for k in order if k != lead_kind))
+        refs, num = self._references(ev, order)
+        art.references = refs
         for kind in order:
             sec = self._kind_section(ev, kind, num, leading=kind == lead_kind)
             if sec is not None:
                 art.sections.append(sec)
+        _number_as_read(art)
         if art.uncovered and len(ev.sub_answers) > 1:
             art.sections.append(ArticleSection(
                 title="Not Covered by the Evidence", kind="gaps",
@@ -230,3 +233,32 @@ class ExtractiveSynthesizer:
         if not ev.by_kind("guideline"):
             art.notes.append("No guideline in this corpus addresses this question; the answer rests on other sources.")
         return art
+
+
+def _number_as_read(art: Article) -> None:
+    """Renumber ``art``'s references in the order its statements first cite them (top to bottom)."""
+    new: dict[int, int] = {}
+
+    def walk(sections: Sequence[ArticleSection], visit: Callable[[Statement], None]) -> None:
+        for sec in sections:
+            for st in sec.statements:
+                visit(st)
+            walk(sec.subsections, visit)
+
+    def see(st: Statement) -> None:
+        for n in st.citations:
+            new.setdefault(n, len(new) + 1)
+
+    def remap(st: Statement) -> None:
+        st.citations = [new[n] for n in st.citations]
+        for q in st.evidence:
+            q.ref = new[q.ref]
+
+    walk(art.sections, see)
+    for r in art.references:
+        # A reference no statement cites keeps its place after the cited ones.
+        new.setdefault(r.n, len(new) + 1)
+    walk(art.sections, remap)
+    for r in art.references:
+        r.n = new[r.n]
+    art.references.sort(key=lambda r: r.n)

@@ -101,6 +101,10 @@ def query_terms(u: Understanding, sub: SubQuestion) -> QueryTerms:
     own_t, j1 = _tokens([w for w in sub.words if w not in u.shared])
     shared_t, j2 = _tokens(u.shared)
     case_t, j3 = _tokens(u.case)
+    # A clipped word after an initial ("H. flu") stands for its completion only: alone it is another
+    # word ("flu" is influenza), so the completion replaces it in the query and in what a sentence must hold.
+    clip = {t: e.term for e in u.expansions if e.source == "clipped" for t in tokenize(e.of)}
+    own_t, shared_t, case_t = ([clip.get(t, t) for t in ts] for ts in (own_t, shared_t, case_t))
     own = tuple(own_t)
     shared = tuple(t for t in shared_t if t not in own)
     # Numbers in a case are ages and lab values: they match any passage with that number.

@@ -202,7 +202,10 @@ def select(
         if not sa.covered:
             continue
         floor = settings.relative_floor * sa.best_p
-        pools[sa.index] = [s for s in by_sub[sa.index] if s.p >= floor and not s.cand.sentence.text.rstrip().endswith("?")]
+        # A sentence whose text, section heading and document title name nothing the sub-question names
+        # (it shares only a cue such as "treated") is about something else, however close its probability.
+        pools[sa.index] = [s for s in by_sub[sa.index] if s.p >= floor and not s.cand.sentence.text.rstrip().endswith("?")
+                           and s.features.get("cov_need", 1.0) > 0.0]
     # Leads: one per covered sub-question, the preferred kind first.
     for pool in pools.values():
         # A lead must answer on its own: its own words cover most of what is asked

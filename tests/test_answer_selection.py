@@ -1,0 +1,101 @@
+"""What an answer shows: what a clipped name stands for, the answering section first, references as read.
+
+Over a small corpus written for these tests (invented conditions and drugs, so no rule can know them),
+through the real pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from medcite.answer.compose import ExtractiveSynthesizer
+from medcite.answer.ports import DocMeta
+from medcite.answer.select import Evidence, EvidenceItem, SubAnswer
+from medcite.engine import Engine
+from medcite.eval.faithfulness import article_text
+from medcite.model import Article
+
+DOCS = {
+    "zymo.md": """---
+title: Zymomonas fertilis infection
+kind: guideline
+---
+# Cause
+
+Z. fertilis is a soil bacterium that enters through cuts.
+
+# Signs
+
+Z. fertilis infection causes a spreading purple rash.
+
+# Tests
+
+Z. fertilis is grown from a swab of the rash.
+
+# Treatment
+
+Z. fertilis infection is treated with oral brandomycin for 10 days.
+
+# Prevention
+
+Gloves prevent most Z. fertilis infections in gardeners.
+""",
+    "audit.md": """---
+title: Ward audit methods
+kind: guideline
+---
+# Scores
+
+The fert score of each ward is treated as a continuous variable.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(DOCS)
+
+
+def test_a_clipped_word_after_an_initial_means_its_completion_only(engine: Engine) -> None:
+    # "Z. fert" is the bacterium written "Z. fertilis"; the word "fert" alone is something else. Read as
+    # "fertilis", the audit sentence names nothing asked (it shares only "treated") and is not shown either.
+    art = engine.ask("How is Z. fert treated?")
+    text = article_text(art)
+    assert art.answerable and "oral brandomycin for 10 days" in text
+    assert "fert score" not in text
+
+
+def _item(doc: str, kind: str, text: str, role: str, p: float) -> EvidenceItem:
+    return EvidenceItem(doc_id=doc, source_kind=kind, text=text, start=0, end=len(text), p=p, sub=0,  # type: ignore[arg-type]
+                        role=role)
+
+
+def _article(*items: EvidenceItem) -> Article:
+    ev = Evidence(
+        question="does drug A prevent relapse?", audience="clinician", subject="drug A",
+        sub_answers=(SubAnswer(0, "does drug A prevent relapse", ("treatment",), True, 0.5, 0.9),),
+        items=items, docs={"g": DocMeta("g", "guideline", "A guideline"), "r": DocMeta("r", "research", "A trial")},
+        answerable=True, threshold=0.55,
+    )
+    return ExtractiveSynthesizer().compose(ev)
+
+
+def test_the_article_opens_with_the_section_that_answers_and_numbers_references_as_read() -> None:
+    # No guideline sentence was good enough to lead: the study's answer leads, and the guideline's weaker
+    # supporting sentence follows it instead of opening the article.
+    art = _article(_item("g", "guideline", "Offer follow-up to adults with the condition.", "support", 0.1),
+                   _item("r", "research", "Drug A halved relapses in a randomised trial.", "lead", 0.5))
+    assert [s.kind for s in art.sections][:2] == ["research", "guidelines"]
+    assert art.sections[0].statements[0].text.startswith("Drug A halved relapses")
+    # The guideline has no sentence presented as its answer: its sentence is listed, not an opening paragraph.
+    assert not art.sections[1].statements and art.sections[1].subsections
+    assert [r.doc_id for r in art.references] == ["r", "g"]
+    assert art.sections[0].statements[0].citations == [1]
+
+
+def test_a_guideline_lead_still_opens_the_article() -> None:
+    art = _article(_item("r", "research", "Drug A halved relapses in a randomised trial.", "support", 0.5),
+                   _item("g", "guideline", "Offer drug A to adults after a first relapse.", "lead", 0.4))
+    assert art.sections[0].kind == "guidelines" and [r.doc_id for r in art.references] == ["g", "r"]
