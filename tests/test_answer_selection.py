@@ -1,4 +1,5 @@
-"""What an answer shows: what a clipped name stands for, the answering section first, references as read.
+"""What an answer shows: what a clipped name stands for, the answering section first, references as read,
+and never a publisher's note as the document's evidence.
 
 Over a small corpus written for these tests (invented conditions and drugs, so no rule can know them),
 through the real pipeline.
@@ -7,6 +8,7 @@ through the real pipeline.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +17,8 @@ from medcite.answer.ports import DocMeta
 from medcite.answer.select import Evidence, EvidenceItem, SubAnswer
 from medcite.engine import Engine
 from medcite.eval.faithfulness import article_text
-from medcite.model import Article
+from medcite.model import EDITORIAL_NOTE, Article, Document
+from medcite.readers.ngc import NGCReader
 
 DOCS = {
     "zymo.md": """---
@@ -99,3 +102,37 @@ def test_a_guideline_lead_still_opens_the_article() -> None:
     art = _article(_item("r", "research", "Drug A halved relapses in a randomised trial.", "support", 0.5),
                    _item("g", "guideline", "Offer drug A to adults after a first relapse.", "lead", 0.4))
     assert art.sections[0].kind == "guidelines" and [r.doc_id for r in art.references] == ["g", "r"]
+
+
+NGC_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "guidelines" / "ngc-10510.xml"
+NOTE = ("&lt;p&gt;&lt;strong&gt;Note from the National Guideline Clearinghouse (NGC)&lt;/strong&gt;: This summary "
+        "was updated in 2016 and its ultrasonography recommendations for women were withdrawn.&lt;/p&gt;")
+
+
+def _with_note() -> str:
+    """The NGC fixture with a clearinghouse note opening its Major Recommendations field."""
+    xml = NGC_FIXTURE.read_text(encoding="utf-8")
+    field = xml.index('FieldID="151"')
+    at = xml.index("content_para&quot;&gt;", field) + len("content_para&quot;&gt;")
+    return xml[:at] + NOTE + xml[at:]
+
+
+def test_a_clearinghouse_note_is_kept_and_labelled_as_the_publishers(tmp_path: Path) -> None:
+    path = tmp_path / "ngc-10510.xml"
+    path.write_text(_with_note(), encoding="utf-8")
+    [doc] = [d for d in NGCReader().read(path) if isinstance(d, Document)]
+    notes = [s for s in doc.sections if s.label == EDITORIAL_NOTE]
+    assert len(notes) == 1
+    assert doc.text[notes[0].start:notes[0].end].startswith("Note from the National Guideline Clearinghouse (NGC)")
+    assert "withdrawn" in doc.text and sum(s.label == EDITORIAL_NOTE for s in doc.sections) == 1
+
+
+def test_a_clearinghouse_note_is_never_shown_as_the_guidelines_evidence(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    # The note is the clearinghouse's, not the task force's: citing it as the guideline would misattribute it.
+    eng = engine_of_docs({"ngc-10510.xml": _with_note()})
+    art = eng.ask("were the ultrasonography recommendations for women withdrawn?")
+    assert "were withdrawn" not in article_text(art)
+    hits = eng.search("ultrasonography recommendations women withdrawn", k=20)
+    assert any("withdrawn" in h.passage.text for h in hits), "the note is still stored and searchable"

@@ -23,6 +23,11 @@ SOURCE_KINDS: tuple[SourceKind, ...] = ("guideline", "research", "patient-info")
 #: Fields a passage can belong to; the index weights them differently.
 FieldName = Literal["title", "recommendation", "body"]
 
+#: The section label of a note the publisher of a collection wrote about a document (its update status,
+#: a drug warning): stored and searchable, never shown as the document's evidence, since the document's
+#: authors did not say it.
+EDITORIAL_NOTE = "EDITORIAL NOTE"
+
 Audience = Literal["clinician", "patient"]
 AUDIENCES: tuple[Audience, ...] = ("clinician", "patient")
 
@@ -48,7 +53,8 @@ class Section:
         The level/quality of evidence exactly as printed, else ``None``.
     label
         A normalised label from the source, e.g. PubMed's ``NlmCategory``
-        (``"METHODS"``) or MedQuAD's question type (``"symptoms"``).
+        (``"METHODS"``) or MedQuAD's question type (``"symptoms"``);
+        :data:`EDITORIAL_NOTE` for a publisher's note about the document.
     """
 
     heading: str

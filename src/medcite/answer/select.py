@@ -20,7 +20,7 @@ from medcite.answer.ports import DocMeta
 from medcite.answer.rank import Scored
 from medcite.answer.understand import Understanding
 from medcite.index.tokenize import tokenize
-from medcite.model import Audience, SourceKind
+from medcite.model import EDITORIAL_NOTE, Audience, SourceKind
 from medcite.settings import AskSettings
 
 #: Source kinds in the order each audience reads them.
@@ -205,7 +205,7 @@ def select(
         # A sentence whose text, section heading and document title name nothing the sub-question names
         # (it shares only a cue such as "treated") is about something else, however close its probability.
         pools[sa.index] = [s for s in by_sub[sa.index] if s.p >= floor and not s.cand.sentence.text.rstrip().endswith("?")
-                           and s.features.get("cov_need", 1.0) > 0.0]
+                           and s.features.get("cov_need", 1.0) > 0.0 and s.cand.sentence.label != EDITORIAL_NOTE]
     # Leads: one per covered sub-question, the preferred kind first.
     for pool in pools.values():
         # A lead must answer on its own: its own words cover most of what is asked

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from medcite.model import Document, ReadError
+from medcite.model import EDITORIAL_NOTE, Document, ReadError
 from medcite.readers.base import ReaderError, parse_xml
 from medcite.readers.guideline_text import (
     Block,
@@ -81,6 +81,8 @@ _DATE = re.compile(r"^\s*(\d{4})(?:\s+([A-Za-z]{3})[a-z]*\.?(?:\s+(\d{1,2}))?)?"
 _EMPTY = re.compile(r"^(?:none|none available|not stated|not applicable|none provided)\.?$", re.I)
 #: URL hosts that are never "the guideline itself".
 _NOT_GUIDELINE_URL = re.compile(r"ncbi\.nlm\.nih\.gov|guideline\.gov|ahrq\.gov/.*disclaimer", re.I)
+#: How the clearinghouse opens the notes it adds to a summary (alone or with the guideline's developer).
+_NGC_NOTE = re.compile(r"Note from the National Guideline Clearinghouse\b")
 
 
 class NGCReader:
@@ -201,6 +203,12 @@ def is_federal(developer_values: list[str]) -> bool:
     )
 
 
+def _note_label(text: str) -> str | None:
+    """:data:`~medcite.model.EDITORIAL_NOTE` for the clearinghouse's own note ("Note from the National
+    Guideline Clearinghouse (NGC): This guideline was updated ..."), printed as a paragraph of its own."""
+    return EDITORIAL_NOTE if _NGC_NOTE.match(text) else None
+
+
 def _build(fields: dict[str, list[str]], number: str) -> Document:
     get = fields.get
     title = clean(_text(get(F_TITLE, []))).replace("\n", " ") or f"NGC summary {number}"
@@ -225,12 +233,12 @@ def _build(fields: dict[str, list[str]], number: str) -> Document:
             n_graded += rs.grade is not None
             b.add(rs.heading, rs.text, field="recommendation", grade=rs.grade, level=rs.level)
         else:
-            b.add(rs.heading, rs.text)
+            b.add(rs.heading, rs.text, label=_note_label(rs.text))
     defs_text = blocks_text(definitions)
     for fid, heading in BODY_FIELDS:
         text = _text(get(fid, []))
         if text and not _EMPTY.match(text):
-            b.add(heading, text)
+            b.add(heading, text, label=_note_label(text))
     if defs_text:  # grading definitions printed at the end of Major Recommendations
         b.add("Major Recommendations: Definitions", defs_text)
 
