@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from medcite.answer.pipeline import run
+from medcite.answer.pipeline import Trace, run
 from medcite.answer.rank import Reranker
 from medcite.answer.rerank import CachedEncoder, cosines, queries, rerank
 from medcite.answer.semantic import Encoder
@@ -143,18 +143,23 @@ def travel_and_gout(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engin
     return engine_of_docs({**DOCS, "gout.md": GOUT})
 
 
+def _recorded_run(engine: Engine, q: str, **ask: int) -> tuple[Trace, Recording]:
+    """``q`` through the pipeline with the second stage on, recording every text the encoder embeds."""
+    assert engine.encoder is not None
+    rec = Recording(engine.encoder)
+    settings = replace(engine.settings.ask, rerank_cos=0.5, **ask)
+    tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
+             ranker=engine.ranker, encoder=rec)
+    return tr, rec
+
+
 def test_a_sub_question_the_corpus_does_not_cover_costs_no_encodings(travel_and_gout: Engine) -> None:
     # Only covered sub-questions show sentences, so only their candidates are re-ordered (and
     # embedded); an uncovered one keeps the first-stage order.
     q = "how is seasickness prevented, and what dose of zorbifan is used for gout?"
-    engine = travel_and_gout
-    assert engine.encoder is not None
-    real = engine.encoder
-    rec = Recording(real)
     # Two heads per sub-question, and the relevance check on the two best overall (the covered one's).
-    settings = replace(engine.settings.ask, rerank_cos=0.5, rerank_top=2, semantic_top=2)
-    tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
-             ranker=engine.ranker, encoder=rec)
+    tr, rec = _recorded_run(travel_and_gout, q, rerank_top=2, semantic_top=2)
+    real = rec.real
     covered = {sa.index for sa in tr.evidence.sub_answers if sa.covered}
     assert tr.evidence.answerable and len(tr.evidence.sub_answers) == 2 and covered == {0}, tr.evidence.sub_answers
     uncovered_heads = [s.cand.sentence.text for s in sorted((s for s in tr.scored if s.cand.sub == 1),
@@ -171,12 +176,9 @@ def test_a_candidate_the_selection_cannot_show_is_not_embedded(travel_and_gout: 
     # second stage does not embed such candidates; the article is the same either way.
     q = "how is seasickness prevented?"
     engine = travel_and_gout
-    assert engine.encoder is not None
-    real = engine.encoder
-    rec = Recording(real)
-    settings = replace(engine.settings.ask, rerank_cos=0.5, semantic_top=1)
-    tr = run(engine.backend, engine.repository, q, audience="clinician", settings=settings,
-             ranker=engine.ranker, encoder=rec)
+    tr, rec = _recorded_run(engine, q, semantic_top=1)
+    real = rec.real
+    settings = replace(engine.settings.ask, rerank_cos=0.5, semantic_top=1)  # as _recorded_run ran it
     best = max(s.p for s in tr.scored)
     low = [s.cand.sentence.text for s in tr.scored if s.p < settings.relative_floor * best]
     assert low and not set(low) & rec.seen, low
