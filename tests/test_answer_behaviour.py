@@ -261,6 +261,25 @@ def test_a_case_naming_what_the_corpus_never_mentions_is_not_answered_around_it(
         strict.close()
 
 
+def test_a_hyphenated_name_or_an_asked_year_no_source_mentions_is_not_answered_around_it(engine: Engine) -> None:
+    strict = Engine(Settings(home=engine.settings.home,
+                             ask=replace(engine.settings.ask, unknown_case_min_passages=1)), must_exist=True)
+    try:
+        # One unseen part of a hyphenated name is enough (the other may be a surname a reference list holds).
+        art = answer(strict, "Postpartum hemorrhage after Smith-Velmorast. What dose of oxytocin?")
+        assert not art.answerable
+        assert any("smith-velmorast" in n for n in art.notes), art.notes
+        # A year asked about that no source mentions: other years' sources must not stand in for it.
+        art = answer(strict, "What did the 2031 guideline recommend for sunburn?")
+        assert not art.answerable
+        assert any("2031" in n for n in art.notes), art.notes
+        # A year a source mentions is answered; a year stated about the patient is not checked.
+        assert answer(strict, "What did the 2010 guideline recommend for sunburn?").answerable
+        assert answer(strict, "Postpartum hemorrhage in 2031, what dose of oxytocin?").answerable
+    finally:
+        strict.close()
+
+
 def test_an_answer_whose_sentences_mean_something_else_is_declined_with_the_reason(engine: Engine) -> None:
     q = "How should frostbite be rewarmed?"
     art = answer(engine, q)

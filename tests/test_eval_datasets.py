@@ -88,6 +88,10 @@ def test_realistic_set_is_split_before_tuning_and_well_formed() -> None:
     assert len(rows) >= 150 and len({r["id"] for r in rows}) == len(rows)
     assert sum(r["split"] == "test" for r in rows) >= 50
     for r in [*rows, *oos]:
+        if r.get("batch"):
+            # A batch written later as a whole, before any change it scores, is test whole.
+            assert r["split"] == "test", r["id"]
+            continue
         # The split is a pure function of the id, fixed when the set was written (not chosen per question).
         h = int(hashlib.sha1(("medcite-realistic:" + r["id"]).encode()).hexdigest(), 16)
         assert r["split"] == ("test" if h % 5 < 2 else "dev"), r["id"]

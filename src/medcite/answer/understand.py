@@ -137,7 +137,8 @@ class Understanding:
     resolved_from: tuple[str, ...] = ()
     age: int | None = None
     #: Words of the case that the corpus has never seen, even spelled otherwise
-    #: ("On velmorastat 20 mg daily. Can he add X?"): see :func:`unknown_names`.
+    #: ("On velmorastat 20 mg daily. Can he add X?"), and years asked about that no passage
+    #: mentions: see :func:`unknown_names` and :func:`unseen_years`.
     unknown: tuple[str, ...] = ()
     #: Words of the question-type phrases of several words ("first line", "side effects"):
     #: see :func:`asking_words`.
@@ -321,7 +322,8 @@ def understand(
         question=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
         case=tuple(w for w in case_words if w not in shared), context=context,
         expansions=expansions, resolved_from=resolved, age=age,
-        unknown=unknown_names(stated, vocab, expansions), asking=asking_words(question),
+        unknown=(*unknown_names(stated, vocab, expansions), *unseen_years(pieces[first:], vocab)),
+        asking=asking_words(question),
     )
 
 
@@ -340,12 +342,42 @@ def unknown_names(stated: Sequence[str], vocab: Vocabulary, expansions: Sequence
     expanded = {e.of for e in expansions}
     out: list[str] = []
     for w in content_words(" ".join(stated)):
-        if len(w) < 6 or not w.isalpha() or w in expanded:
+        if len(w.replace("-", "")) < 6 or not w.replace("-", "").isalpha() or w in expanded:
             continue
-        toks = tokenize(w)
-        if toks and all(vocab.df([t])[t] == 0 for t in toks):
+        if "-" in w:
+            # A hyphenated name ("Smith-Jones syndrome") is unknown when one of its long parts is
+            # (a surname part may be known from a reference list), and that part is no misspelling.
+            if any(len(p) >= 6 and p not in expanded and _unseen(p, vocab) and not vocab.corrections(p)
+                   for p in w.split("-")):
+                out.append(w)
+            continue
+        if _unseen(w, vocab):
             out.append(w)
     return tuple(dict.fromkeys(out))
+
+
+def _unseen(word: str, vocab: Vocabulary) -> bool:
+    toks = tokenize(word)
+    return bool(toks) and all(vocab.df([t])[t] == 0 for t in toks)
+
+
+#: A calendar year as written in a question ("the 2031 guideline", "since 1998").
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def unseen_years(asked: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
+    """Years named by what the message asks ("What did the 2031 guideline recommend?") that
+    no passage mentions: the corpus holds nothing from or about that year, and an answer from
+    other years' sources would pass them off as it.
+
+    A year the message states ("diagnosed in 2019") says when something happened to the
+    patient and is not checked. Only in a library of ``settings.unknown_case_min_passages``
+    or more (a small library leaves most years unmentioned).
+    """
+    if vocab.passages < vocab.settings.unknown_case_min_passages:
+        return ()
+    years = list(dict.fromkeys(y for p in asked for y in _YEAR.findall(p)))
+    return tuple(y for y in years if vocab.df([y])[y] == 0)
 
 
 def _specific(word: str, vocab: Vocabulary) -> bool:

@@ -6,7 +6,8 @@ words, typos, British spellings, follow-ups in a thread, rewordings of the
 key-fact questions), each with key facts and the documents that state them,
 and a ``split``: ``dev`` (looked at, tuned on) or ``test`` (scored only),
 fixed by a hash of the id before any tuning. ``out_of_scope.jsonl`` is split
-the same way.
+the same way, except for batches written later as a whole (``batch``), which
+are test whole and also reported on their own.
 
 Per split, medcite is reported beside plain BM25 top-5 and top-10 passages
 (over the same store; a follow-up's baseline query is the thread's questions
@@ -51,6 +52,8 @@ class Realistic:
     form: dict[str, str]
     thread: dict[str, list[str]]
     out_of_scope: list[EvalQuestion]
+    #: Out-of-scope questions written later as a whole batch, all test (id -> batch name).
+    batch: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def load_realistic(data: Path, path: Path | None = None) -> tuple[Dataset, Realistic]:
@@ -69,7 +72,8 @@ def load_realistic(data: Path, path: Path | None = None) -> tuple[Dataset, Reali
         f"{len(oos)} out-of-scope ({sum(1 for q in oos if split[q.qid] == 'test')} test); split fixed before tuning",
     ])
     return ds, Realistic(qs, split, {r["id"]: r["form"] for r in rows},
-                         {r["id"]: list(r.get("thread", [])) for r in rows}, oos)
+                         {r["id"]: list(r.get("thread", [])) for r in rows}, oos,
+                         {r["id"]: r["batch"] for r in oos_rows if r.get("batch")})
 
 
 def ask(engine: Engine, q: EvalQuestion, thread: Sequence[str]) -> Article:
@@ -139,6 +143,12 @@ def eval_realistic(
             }
         result.tables.append(t)
         result.tables.append(_curve(split, qs, oos, free_arts))
+    for name in sorted(set(rs.batch.values())):
+        # A batch written after the first scorings, before the changes it scores: reported on its own too.
+        held = [q for q in rs.out_of_scope if rs.batch.get(q.qid) == name]
+        rest = [q for q in rs.out_of_scope if rs.split[q.qid] == "test" and q.qid not in rs.batch]
+        result.notes.append(
+            f"out-of-scope declined, test split: first batch {_declined(rest, arts)}, batch {name} {_declined(held, arts)}")
     for q in [*rs.questions, *rs.out_of_scope]:
         a = arts[q.qid]
         details.append({
@@ -154,6 +164,11 @@ def eval_realistic(
         path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details), encoding="utf-8")
         result.files.append(path.name)
     return result
+
+
+def _declined(qs: Sequence[EvalQuestion], arts: dict[str, Article]) -> str:
+    n = sum(1 for q in qs if not arts[q.qid].answerable)
+    return f"{n / len(qs):.3f} ({n}/{len(qs)})" if qs else "-"
 
 
 def _curve(split: str, qs: Sequence[EvalQuestion], oos: Sequence[EvalQuestion], arts: dict[str, Article]) -> Table:
