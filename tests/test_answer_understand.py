@@ -103,3 +103,13 @@ def test_a_new_question_after_and_is_not_elliptical(trek: Engine) -> None:
                    Vocabulary(trek.backend, trek.repository, trek.settings.ask))
     # It has its own question word: it asks its own question, not the first one's.
     assert u.sub_questions[1].intents != u.sub_questions[0].intents
+
+
+def test_one_standing_for_a_named_thing_asks_about_it(trek: Engine) -> None:
+    vocab = Vocabulary(trek.backend, trek.repository, trek.settings.ask)
+    u = understand("my son carries a rucksack on treks, what should he do if he drops one by accident?", vocab)
+    # "one" is the rucksack: the second piece asks about the first piece's subject.
+    assert "rucksack" in u.sub_questions[1].words
+    # Counting "one" names nothing: "one night" does not pull the previous piece's words in.
+    u = understand("my son carries a rucksack on treks, is one night at 3000 metres enough?", vocab)
+    assert "rucksack" not in u.sub_questions[1].words

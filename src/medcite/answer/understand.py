@@ -85,7 +85,11 @@ _PEOPLE = set(
 _ASKING = re.compile(r"\bhow (?:often|long|soon|much|many|far|fast|quickly|high|low)\b|\bat what\b|\bfrom when\b", re.I)
 _MEASURE = re.compile(r"^(?:\d+[a-z]{0,2}|g\d+p\d+|\d+[/-]\d+[a-z]*)$")
 #: Pronouns that stand for a thing (a drug, a disease), not for the patient.
-_THING = re.compile(r"\b(it|its|it's|they|them|their|this|these|those)\b", re.I)
+_THING = re.compile(r"\b(it|its|it's|they|them|their|this|these|those)\b|"
+                    # "one" standing for a thing already named ("if he eats one by accident", "can I take
+                    # another one?"), not counting one ("one dose", "one of two tablets").
+                    r"\b(?:one|ones)(?=\s*(?:$|[,.;:?!]|(?:by|in|on|at|to|and|or|if|when|again|too|now|"
+                    r"anyway|today|yesterday|tonight|a day)\b))", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|him|her|his)\b", re.I)
 _CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|but|so|then|ok so)\b", re.I)
 _AGE = re.compile(
