@@ -199,6 +199,14 @@ def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
         assert says(art, "Oxytocin 10 units"), q
 
 
+def test_a_mistyped_function_word_is_not_a_subject(engine: Engine) -> None:
+    # "wht" and "tne" are "what" and "the" one key off: no source holds them, and they name nothing.
+    for q in ("wht dose of oxytocin for postpartum hemorrhage", "what is tne first line drug for postpartum hemorrhage"):
+        art = answer(engine, q)
+        assert art.answerable, (q, art.abstention)
+        assert says(art, "Oxytocin 10 units"), q
+
+
 def test_a_word_run_into_a_function_word_is_read_as_the_word(engine: Engine) -> None:
     # A missing space ("rewarmedin") is no unknown name: it is a corpus word and "in".
     art = answer(engine, "how is frostbite rewarmedin adults?")

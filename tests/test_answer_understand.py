@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from medcite.answer.threads import THREADS_FILENAME, ThreadStore
 from medcite.answer.understand import _age, content_words, intents_of, split_message, understand
 from medcite.answer.vocabulary import Vocabulary
 from medcite.engine import Engine
@@ -113,3 +114,64 @@ def test_one_standing_for_a_named_thing_asks_about_it(trek: Engine) -> None:
     # Counting "one" names nothing: "one night" does not pull the previous piece's words in.
     u = understand("my son carries a rucksack on treks, is one night at 3000 metres enough?", vocab)
     assert "rucksack" not in u.sub_questions[1].words
+
+
+def _sections(title: str, kind: str, paragraphs: list[str]) -> str:
+    body = "\n\n".join(f"## Part {i}\n\n{p}" for i, p in enumerate(paragraphs, 1))
+    return f"---\ntitle: {title}\nkind: {kind}\n---\n# {title}\n\n{body}\n"
+
+
+# Invented words: "vexo" is typed for "vexoplasmosis", a lambing-season infection. "vexoid" begins the
+# same way and "vero" is one edit away; both are common in the library but never near lambing.
+CLIPPED = {
+    "vexoplasmosis.md": _sections("Vexoplasmosis in lambing season", "guideline", [
+        "Vexoplasmosis during lambing season is treated with hay rest for 12 days.",
+        "Vexoplasmosis spreads in lambing sheds through wet straw carrying Vexoplasma.",
+        "Ewes with vexoplasmosis lose weight before lambing as Vexoplasma grows.",
+        "Q. vexoplasma antibodies rise two weeks after lambing.",
+        "Shepherds report vexoplasmosis late in the lambing months, when Vexoplasma is shed.",
+        "Q. vexoplasma survives a winter in lambing pens.",
+    ]),
+    "vexoid.md": _sections("Vexoid coatings", "research", [
+        f"Vexoid coating number {i} dries in {i + 2} hours on fence posts." for i in range(1, 8)
+    ]),
+    "vero.md": _sections("Vero glazing", "research", [
+        f"Vero glaze batch {i} is treated in a kiln at {900 + i} degrees." for i in range(1, 9)
+    ]),
+}
+
+
+@pytest.fixture(scope="module")
+def clipped_library(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(CLIPPED)
+
+
+def test_a_clipped_word_is_read_as_the_word_it_begins_that_goes_with_the_question(clipped_library: Engine) -> None:
+    eng = clipped_library
+    u = understand("vexo in lambing season - what's the treatment?", Vocabulary(eng.backend, eng.repository,
+                                                                                 eng.settings.ask))
+    read_as = {e.term for e in u.expansions if e.of == "vexo"}
+    # Not the commoner one-edit neighbour ("vero") nor the other word with the same start ("vexoid").
+    assert "vexoplasmosi" in read_as and "vexoplasma" in read_as
+    assert not read_as & {"vero", "vexoid"}
+    art = eng.ask("vexo in lambing season - what's the treatment?")
+    assert art.answerable
+    assert "hay rest for 12 days" in article_text(art)
+    assert "kiln" not in article_text(art)
+
+
+def test_the_same_clipped_word_is_read_by_what_else_is_asked(clipped_library: Engine) -> None:
+    vocab = Vocabulary(clipped_library.backend, clipped_library.repository, clipped_library.settings.ask)
+    u = understand("how long does vexo take to dry on fence posts?", vocab)
+    assert {e.term for e in u.expansions if e.of == "vexo"} == {"vexoid"}
+
+
+def test_a_thread_keeps_what_a_clipped_word_was_read_as(clipped_library: Engine) -> None:
+    first = clipped_library.ask("How is Q. vexo treated?")
+    assert first.answerable and first.thread_id
+    # A follow-up has no initial or context left to read "vexo" by: the thread's subject is its reading.
+    threads = ThreadStore(clipped_library.settings.home / THREADS_FILENAME)
+    subject = threads.last_query(first.thread_id)
+    threads.close()
+    assert subject is not None
+    assert "vexoplasma" in subject.focus.split() and "vexo" not in subject.focus.split()

@@ -130,6 +130,13 @@ def answer(
             article.follow_up_questions = follow_ups(engine.backend, name, asked) if name else []
         tid = thread or threads.create()
         topic = u.topic or tuple(dict.fromkeys(w for s in u.sub_questions for w in s.words))
+        # A clipped word is stored as what it was read as ("C. diff" -> "difficil"): the follow-up
+        # has no initial or context left to read it again.
+        done: dict[str, str] = {}
+        for e in u.expansions:
+            if e.source in ("clipped", "completion"):
+                done.setdefault(e.of, e.term)  # the best reading comes first
+        topic = tuple(done.get(w.lower(), w) for w in topic)
         threads.append(tid, Query(question=question, focus=" ".join(topic), audience=aud,
                                   qualifiers=list(u.context)), answerable=article.answerable)
         article.thread_id = tid

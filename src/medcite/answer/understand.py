@@ -82,6 +82,8 @@ _PEOPLE = set(
     meaning mean means definition define defined explain explanation info information question questions
     regarding anything something""".split()
 )
+#: Words that name nothing: a question word typed one letter off is one of these.
+_FUNCTION = frozenset(STOPWORDS | _PEOPLE | {"two", "three", "four", "five"})
 _ASKING = re.compile(r"\bhow (?:often|long|soon|much|many|far|fast|quickly|high|low)\b|\bat what\b|\bfrom when\b", re.I)
 _MEASURE = re.compile(r"^(?:\d+[a-z]{0,2}|g\d+p\d+|\d+[/-]\d+[a-z]*)$")
 #: Pronouns that stand for a thing (a drug, a disease), not for the patient.
@@ -272,8 +274,18 @@ def understand(
     pieces = [p for p, _ in split]
     subs: list[SubQuestion] = []
     prev_words: tuple[str, ...] = ()
+
+    def named(text: str) -> list[str]:
+        # A function word typed wrong ("wht is", "tne side effects", "these tow drugs") names nothing;
+        # kept, it would be a concept no sentence can hold.
+        # A clipped word the rest of the question completes ("metoprolol succ") is not one of them.
+        return [w for w in content_words(text)
+                if not (vocab.mistyped(w, _FUNCTION) and not vocab.completion(w, everything)[0])]
+
+    everything = content_words(question)
+
     for p, continues in split:
-        words = tuple(content_words(p))
+        words = tuple(named(p))
         if (words and subs and _CONTINUATION.match(p) and not _QSTART.match(_CONTINUATION.sub("", p, count=1))
                 and not any(rx.search(p) for rx in _INTENTS.values())):
             # "How long before surgery for solid food? And for chewing gum?": an elliptical piece names
@@ -296,7 +308,7 @@ def understand(
         # "and from when?": a piece that names nothing asks about the previous one's subject.
         subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words))
         prev_words = words or prev_words
-    case_words = content_words(" ".join(case))
+    case_words = named(" ".join(case))
     shared: list[str] = []
     if len(subs) > 1:
         # Words asked about in more than one piece are the subject.

@@ -34,6 +34,12 @@ CLIP_MIN_DF = 5
 #: the shared corpus: "c"+"difficil" 0.17 (written "C. difficile" or in full),
 #: the frequent wrong completion "c"+"differ" 0.02.
 CLIP_MIN_RATIO = 0.1
+#: Completions of a clipped word without an initial that are tested against the
+#: question's other words (the most frequent first; each test is one search).
+CLIP_COMPLETIONS = 10
+#: Share of the chosen completion's letters another completion must begin with to be
+#: another form of it ("toxoplasm-a"/"toxoplasm-osis" share 9 of 12; "toxo-id" 4).
+CLIP_FAMILY_SHARE = 0.7
 #: British -> American spelling rules (pattern on the word, replacement); a
 #: variant is used only when the corpus uses it more (see ``variants``).
 _ORTHO: tuple[tuple[str, str], ...] = (
@@ -42,6 +48,9 @@ _ORTHO: tuple[tuple[str, str], ...] = (
     (r"ogue\b", "og"), (r"ence\b", "ense"),
 )
 
+
+#: Noun and adjective stems the stemmer keeps apart (pattern on the stem, replacement).
+_SIBLING: tuple[tuple[str, str], ...] = ((r"([ae]n)c$", r"\1t"), (r"([ae]n)t$", r"\1c"))
 
 #: Endings that inflection may remove from a stem, optionally after a repeated consonant ("bitten").
 _ENDING = re.compile(r"^(?:[b-df-hj-np-tv-z])?(?:s|es|ed|en|er|ing|ly|al|ic|ion|y|e|ie)$")
@@ -53,11 +62,16 @@ class Expansion:
 
     term: str
     weight: float
-    source: str  # "spelling" | "variant" | "inflection" | "abbreviation" | "synonym"
+    source: str  # "spelling" | "completion" | "variant" | "inflection" | "abbreviation" | "synonym" | "clipped"
     of: str
     #: All index terms of a multi-word long form ("chimeric antigen receptor" for "CAR"): the
     #: form stands for the question word only where most of them occur together, not one alone.
     group: tuple[str, ...] = ()
+
+
+def _shared_start(a: str, b: str) -> int:
+    """Letters two words share from their start."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _edits1(word: str) -> set[str]:
@@ -122,7 +136,7 @@ class Vocabulary:
         if not stem:
             return []
         own = self.df(stem)[stem[0]]
-        floor = max(1, round(self.settings.spelling_min_share * self._n))
+        floor = self._floor()
         if own >= floor:
             return []  # a word the corpus uses, however rarely, is not a misspelling of a commoner one
         cands: dict[str, str] = {}
@@ -151,6 +165,18 @@ class Vocabulary:
                     return [Expansion(toks[0], 1.0, "spelling", w)]
         return []
 
+    def mistyped(self, word: str, function_words: frozenset[str]) -> bool:
+        """Whether ``word`` is a function word typed one edit off ("wht", "tne", "fom"): short, in
+        no passage, and one deletion, transposition, substitution or insertion from one of
+        ``function_words``. Such a word is not a name the corpus lacks."""
+        w = word.lower()
+        if len(w) > 5 or not w.isalpha() or w in function_words:
+            return False
+        toks = tokenize(w)
+        if any(self.df([t])[t] for t in toks):
+            return False
+        return bool(_edits1(w) & function_words)
+
     def variants(self, word: str) -> list[Expansion]:
         """Orthographic (British/American) and inflectional variants the corpus uses."""
         w = word.lower()
@@ -177,7 +203,10 @@ class Vocabulary:
         shorter = self.df([stem[:k] for k in range(len(stem) - 1, max(self.settings.inflection_prefix,
                                                                           len(stem) - 3) - 1, -1)
                            if _ENDING.match(stem[k:])])
-        found = {**longer, **{t: n for t, n in shorter.items() if n > 0}}
+        # The stemmer leaves "-ancy"/"-ency" and "-ant"/"-ent" apart ("pregnancy" -> "pregnanc",
+        # "pregnant" -> "pregnant"; "infancy"/"infant"): the other form is an inflection too.
+        sibling = self.df([re.sub(p, r, stem) for p, r in _SIBLING if re.search(p, stem)])
+        found = {**longer, **{t: n for t, n in {**shorter, **sibling}.items() if n > 0}}
         infl = sorted(found.items(), key=lambda kv: -kv[1])[: self.settings.inflection_max]
         out += [Expansion(t, self.settings.inflection_weight, "inflection", w) for t, _n in infl]
         return out
@@ -203,6 +232,59 @@ class Vocabulary:
             if ratio > best_ratio:
                 best, best_ratio = t, ratio
         return [Expansion(best, 1.0, "clipped", w)] if best and best_ratio >= CLIP_MIN_RATIO else []
+
+    def completion(self, word: str, context: Sequence[str]) -> tuple[list[Expansion], int]:
+        """A word typed clipped, with no initial before it ("toxo", "preg"): the index term it
+        begins that occurs most often with the question's other words.
+
+        Edit distance alone turns such a word into an unrelated neighbour of the
+        same length ("toxo" -> "foxo"); the ending the writer left off is found
+        by co-occurrence, as for an initial (:meth:`clipped`). Only for a word
+        the corpus barely uses itself (under the spelling floor), only among
+        completions in ``CLIP_MIN_DF`` passages or more, and only when at least
+        one passage holds the completion with one of the question's two rarest
+        other terms. Returns the expansions (the completion and other forms of
+        it) and the completion's co-occurrence count, so a caller can weigh it
+        against a correction.
+        """
+        w = word.lower()
+        if len(w) < 4 or not w.isalpha() or w in STOPWORDS:
+            return [], 0
+        stem = tokenize(w)
+        # A clipped word is a bare start: the stemmer finds no ending to take off ("toxo", "preg").
+        # A whole word it does shorten ("castling" -> "castl") is not completed to another ("castleman").
+        if stem != [w] or self.df(stem)[w] >= self._floor():
+            return [], 0
+        ctx = self._context(w, context)
+        if not ctx:
+            return [], 0
+        near = sorted(((t, n) for t, n in self.search.terms_with_prefix(stem[0], limit=CLIP_CANDIDATES).items()
+                       if len(t) > len(stem[0]) + 1 and n >= CLIP_MIN_DF and t.isalpha()), key=lambda kv: -kv[1])
+        together = {t: self.together(t, ctx) for t, _n in near[:CLIP_COMPLETIONS]}
+        best = max(together, key=lambda t: together[t], default="")
+        if not best or not together[best]:
+            return [], 0
+        # Other forms of the same word come too ("toxoplasma" beside "toxoplasmosis", "pregnant"
+        # beside "pregnancy"): completions sharing most of the best one's letters, beyond what was
+        # typed, that also occur with the context. Another word with the same start ("toxoid") does not.
+        share = max(len(stem[0]) + 2, math.ceil(CLIP_FAMILY_SHARE * len(best)))
+        family = [t for t, n in together.items() if n and (t == best or _shared_start(t, best) >= share)]
+        return [Expansion(t, 1.0, "completion", w) for t in family], together[best]
+
+    def together(self, term: str, ctx: Sequence[str]) -> int:
+        """Passages (up to ``CLIP_PROBE``) holding ``term`` and one of ``ctx``."""
+        q = SearchQuery(terms=(WeightedTerm(term),), required=((term,), tuple(ctx)), k=CLIP_PROBE)
+        return len(self.search.search_query(q))
+
+    def _context(self, word: str, words: Sequence[str]) -> tuple[str, ...]:
+        """The two rarest index terms of ``words`` (other than ``word``'s) that the corpus uses."""
+        own = set(tokenize(word))
+        toks = [t for w in words for t in tokenize(w) if t not in own and not t.isdigit()]
+        dfs = {t: n for t, n in self.df(toks).items() if n >= CLIP_MIN_DF}
+        return tuple(sorted(dfs, key=lambda t: dfs[t])[:2])
+
+    def _floor(self) -> int:
+        return max(1, round(self.settings.spelling_min_share * self._n))
 
     def lexicon(self, question: str) -> list[Expansion]:
         """Abbreviations and synonyms of the question's n-grams, from the corpus lexicon."""
@@ -241,15 +323,23 @@ class Vocabulary:
     def expand(self, question: str, words: Sequence[str]) -> list[Expansion]:
         """Every expansion of the question: lexicon, spelling, variants, clipped words."""
         out = self.lexicon(question)
+        after_initial = set()
         for m in re.finditer(r"\b([A-Z])\.\s*([a-z]{3,})\b", question):
             out += self.clipped(m.group(1), m.group(2))
+            after_initial.add(m.group(2).lower())
         # A word typed in capitals ("EVALI", "ARIA") is a short form, an exact name: its one-edit
         # neighbours and inflections are other words ("evaluation"), never what was meant.
         capitals = {m.lower() for m in re.findall(r"\b[A-Z][A-Z0-9]+\b", question)}
         for w in dict.fromkeys(words):
             if w.lower() in capitals:
                 continue
-            out += self.corrections(w)
+            corrected = self.corrections(w)
+            done, n = self.completion(w, words) if w.lower() not in after_initial else ([], 0)
+            # A clipped word's completion wins over a one-edit correction when it goes with the
+            # question's other words more often ("toxo ... pregnancy": toxoplasmosis, not FOXO).
+            if done and (not corrected or n > self.together(corrected[0].term, self._context(w, words))):
+                corrected = done
+            out += corrected
             out += self.variants(w)
         uniq: dict[tuple[str, str], Expansion] = {}
         for e in out:

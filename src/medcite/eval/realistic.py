@@ -73,7 +73,7 @@ def load_realistic(data: Path, path: Path | None = None) -> tuple[Dataset, Reali
     ])
     return ds, Realistic(qs, split, {r["id"]: r["form"] for r in rows},
                          {r["id"]: list(r.get("thread", [])) for r in rows}, oos,
-                         {r["id"]: r["batch"] for r in oos_rows if r.get("batch")})
+                         {r["id"]: r["batch"] for r in [*rows, *oos_rows] if r.get("batch")})
 
 
 def ask(engine: Engine, q: EvalQuestion, thread: Sequence[str]) -> Article:
@@ -146,9 +146,15 @@ def eval_realistic(
     for name in sorted(set(rs.batch.values())):
         # A batch written after the first scorings, before the changes it scores: reported on its own too.
         held = [q for q in rs.out_of_scope if rs.batch.get(q.qid) == name]
-        rest = [q for q in rs.out_of_scope if rs.split[q.qid] == "test" and q.qid not in rs.batch]
-        result.notes.append(
-            f"out-of-scope declined, test split: first batch {_declined(rest, arts)}, batch {name} {_declined(held, arts)}")
+        if held:
+            rest = [q for q in rs.out_of_scope if rs.split[q.qid] == "test" and q.qid not in rs.batch]
+            result.notes.append(f"out-of-scope declined, test split: first batch {_declined(rest, arts)}, "
+                                f"batch {name} {_declined(held, arts)}")
+        asked = [q for q in rs.questions if rs.batch.get(q.qid) == name]
+        if asked:
+            rest_in = [q for q in rs.questions if rs.split[q.qid] == "test" and q.qid not in rs.batch]
+            result.notes.append(f"in scope, test split: first batch {_scores(rest_in, arts, base_texts)}; "
+                                f"batch {name} {_scores(asked, arts, base_texts)}")
     for q in [*rs.questions, *rs.out_of_scope]:
         a = arts[q.qid]
         details.append({
@@ -164,6 +170,16 @@ def eval_realistic(
         path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details), encoding="utf-8")
         result.files.append(path.name)
     return result
+
+
+def _scores(qs: Sequence[EvalQuestion], arts: dict[str, Article], base: dict[int, dict[str, str]]) -> str:
+    answered = [q for q in qs if arts[q.qid].answerable]
+    recall = mean(keyfact_recall(q.facts, article_text(arts[q.qid])) if arts[q.qid].answerable else 0.0 for q in qs)
+    source = mean(float(bool({r.doc_id for r in arts[q.qid].references} & set(q.gold_docs))) for q in qs)
+    words = mean(float(body_words(arts[q.qid])) for q in answered) if answered else 0.0
+    bm25 = mean(keyfact_recall(q.facts, base[10][q.qid]) for q in qs)
+    return (f"({len(qs)} questions) answered {len(answered) / len(qs):.3f}, key-fact recall {recall:.3f} "
+            f"(BM25 top-10 {bm25:.3f}), expected source {source:.3f}, {words:.0f} words")
 
 
 def _declined(qs: Sequence[EvalQuestion], arts: dict[str, Article]) -> str:
