@@ -277,10 +277,14 @@ def understand(
 
     def named(text: str) -> list[str]:
         # A function word typed wrong ("wht is", "tne side effects", "these tow drugs") names nothing;
-        # kept, it would be a concept no sentence can hold.
-        # A clipped word the rest of the question completes ("metoprolol succ") is not one of them.
+        # kept, it would be a concept no sentence can hold. Nor does the asker's own shorthand that
+        # no source uses, typed in lower case and of three letters or fewer ("with abx", "any hx"):
+        # the rest of the question says what it is about. A short form in capitals ("XRT") may be
+        # a name the corpus lacks and stays. A clipped word the rest of the question completes
+        # ("metoprolol succ") is neither.
         return [w for w in content_words(text)
-                if not (vocab.mistyped(w, _FUNCTION) and not vocab.completion(w, everything)[0])]
+                if not ((vocab.mistyped(w, _FUNCTION) or _shorthand(w, question, vocab))
+                        and not vocab.completion(w, everything)[0])]
 
     everything = content_words(question)
 
@@ -341,6 +345,13 @@ def understand(
         unknown=(*unknown_names(stated, vocab, expansions), *unseen_years(pieces[first:], vocab)),
         asking=asking_words(question),
     )
+
+
+def _shorthand(word: str, question: str, vocab: Vocabulary) -> bool:
+    """A word of three letters or fewer, typed in lower case, that no passage holds."""
+    if len(word) > 3 or not word.isalpha() or not re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", question):
+        return False
+    return all(vocab.df([t])[t] == 0 for t in tokenize(word) or [word])
 
 
 def unknown_names(stated: Sequence[str], vocab: Vocabulary, expansions: Sequence[Expansion]) -> tuple[str, ...]:
