@@ -236,6 +236,14 @@ def test_follow_up_pronoun_resolves_to_the_previous_subject(engine: Engine) -> N
     assert not says(alone, "autosomal recessive") or alone.references[0].doc_id != "local:brody"
 
 
+def test_an_opening_that_states_the_case_is_not_answered_as_a_question(engine: Engine) -> None:
+    art = answer(engine, "my husband has HIT, which anticoagulant should be started?")
+    assert art.answerable
+    # The opening is the case of the question after it, whose answer names it: the answer leads,
+    # not a sentence saying what HIT is.
+    assert "argatroban 2 mcg/kg/min" in texts(art)[0], texts(art)
+
+
 def test_vignette_sub_questions_each_answered_or_declared_uncovered(engine: Engine) -> None:
     art = answer(engine, "31-year-old woman, delivered an hour ago, heavy bleeding. What dose of oxytocin? "
                          "Is zorbafloxin safe while breastfeeding?")

@@ -206,8 +206,17 @@ def select(
         # (it shares only a cue such as "treated") is about something else, however close its probability.
         pools[sa.index] = [s for s in by_sub[sa.index] if s.p >= floor and not s.cand.sentence.text.rstrip().endswith("?")
                            and s.features.get("cov_need", 1.0) > 0.0 and s.cand.sentence.label != EDITORIAL_NOTE]
-    # Leads: one per covered sub-question, the preferred kind first.
-    for pool in pools.values():
+    # Leads: one per covered sub-question, the preferred kind first. An opening that states
+    # ("my newborn was breech, ...") is led last, and not at all when the lead of the question
+    # after it already names what it states: it is that question's context, not a question.
+    states = {i for i in pools if u.sub_questions[i].states}
+    for i in sorted(pools, key=lambda i: i in states):
+        pool = pools[i]
+        if i in states:
+            stated = frozenset(t for w in u.sub_questions[i].words for t in tokenize(w))
+            if any(c.sub > i and c.role == "lead" and stated & frozenset(tokenize(c.text)) for c in chosen):
+                del pools[i]
+                continue
         # A lead must answer on its own: its own words cover most of what is asked
         # (a passage's best sentence is not always the one that states the answer).
         # A heading or list label ("Lower extremity edema in the absence of …") states nothing.

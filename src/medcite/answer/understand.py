@@ -121,6 +121,9 @@ class SubQuestion:
     intents: tuple[str, ...]
     #: Content words (lower-case, as typed) of this sub-question alone.
     words: tuple[str, ...]
+    #: The opening of a question sentence that states rather than asks ("my newborn was breech,
+    #: does she need a hip scan?"): searched like the rest, shown only if nothing else is answered.
+    states: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +313,10 @@ def understand(
             # too (a person's pronoun, "he", is the patient of the case and carries nothing over).
             words = (*words, *(w for w in prev_words if w not in words))
         # "and from when?": a piece that names nothing asks about the previous one's subject.
-        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words))
+        k = len(subs)
+        states = (not continues and k + 1 < len(split) and split[k + 1][1] and not _QSTART.match(p)
+                  and not _EMBEDDED.search(p))
+        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words, states=states))
         prev_words = words or prev_words
     case_words = named(" ".join(case))
     shared: list[str] = []
