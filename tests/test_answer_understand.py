@@ -178,3 +178,22 @@ def test_a_thread_keeps_what_a_clipped_word_was_read_as(clipped_library: Engine)
     threads.close()
     assert subject is not None
     assert "vexoplasma" in subject.focus.split() and "vexo" not in subject.focus.split()
+
+
+VITAMINS = {
+    "k.md": "---\ntitle: Vitamin K\nkind: patient-info\n---\n# How much\n\n"
+            "Adults need 90 micrograms of vitamin K a day.\n",
+    "d.md": "---\ntitle: Vitamin D\nkind: patient-info\n---\n# How much\n\n"
+            "For adults, 600 units of vitamin D is advised.\n",
+    "b.md": "---\ntitle: Vitamin B\nkind: patient-info\n---\n# How much\n\n"
+            "Adults need 2.4 micrograms of vitamin B a day.\n",
+}
+
+
+def test_a_letter_that_completes_a_name_is_part_of_what_is_asked(
+        engine_of_docs: Callable[[dict[str, str]], Engine]) -> None:
+    eng = engine_of_docs(VITAMINS)
+    art = eng.ask("how much vitamin d do adults need a day?", audience="patient")
+    assert art.answerable
+    first = article_text(art).splitlines()[0]
+    assert "600 units of vitamin D" in first, article_text(art)  # not the vitamin that says "need a day"

@@ -171,16 +171,26 @@ def content_words(text: str) -> list[str]:
 
     >>> content_words("How is C. diff treated in my 78 year old mom?")
     ['diff']
+    >>> content_words("how much vitamin d should i take")
+    ['vitamin', 'd']
     """
     out: list[str] = []
     # The words of a question-type phrase ask, they do not name ("how often", "how long").
     text = _ASKING.sub(" ", text)
-    for w in re.findall(r"[A-Za-z][A-Za-z0-9'/-]*|\d+[A-Za-z]+[A-Za-z0-9]*", text):
+    prev = ""
+    for m in re.finditer(r"[A-Za-z][A-Za-z0-9'/-]*|\d+[A-Za-z]+[A-Za-z0-9]*", text):
+        w, before, prev = m.group(), prev, m.group()
         lw = w.lower().strip("'-/")
         if lw.endswith("'s"):
             lw = lw[:-2]
+        if len(lw) == 1 and lw not in STOPWORDS and len(before) >= 3 and before.isalpha() \
+                and text[m.end():m.end() + 1] != "." and before.lower() not in STOPWORDS | _PEOPLE:
+            # A letter that completes the word before it names a thing ("vitamin D", "hepatitis B",
+            # "factor V"); one before a full stop is an initial ("C. diff": the clipped word carries it).
+            out.append(lw)
+            continue
         if not lw or len(lw) < 2 or lw in STOPWORDS or lw in _PEOPLE:
-            continue  # (a single letter is an initial, "C. diff": the clipped word carries it)
+            continue
         if _MEASURE.match(lw):
             continue  # an age, sex or lab value ("78f", "18k", "g2p1", "150/95"), not a subject
         if all(x in UNITS for x in re.split(r"[-/]", lw)):
