@@ -35,6 +35,13 @@ def test_initials_do_not_end_sentences() -> None:
     assert split_message("How is C. diff treated?") == ([], ["How is C. diff treated"])
 
 
+def test_and_is_before_a_verb_continues_the_statement() -> None:
+    # "and is pulling his ear" says more about the child; "and is it ..." asks.
+    assert split_message("my son has a fever and is pulling his ear, should we wait?")[1] == [
+        "my son has a fever and is pulling his ear", "should we wait"]
+    assert split_message("Is the rash contagious, and is it itchy?")[1] == ["Is the rash contagious", "is it itchy"]
+
+
 def test_a_request_without_question_mark_is_the_question() -> None:
     case, asks = split_message("3-year-old for surgery tomorrow. Mom asks when to stop breastfeeding.")
     assert asks == ["Mom asks when to stop breastfeeding."] and case == ["3-year-old for surgery tomorrow."]

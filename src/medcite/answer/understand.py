@@ -51,7 +51,10 @@ _QWORD = (r"(?:what(?:'s)?|how|when|which|who|why|where|should|shall|is|are|can|
           r"may|any|need|at what|from when|and what|and how)")
 _QSTART = re.compile(rf"^\W*{_QWORD}\b", re.I)
 _EMBEDDED = re.compile(r"\b(asks?|wonder(?:s|ing)?|want(?:s)? to know|not sure)\s+(?:if|whether|when|what|how|which|about)\b", re.I)
-_SPLIT = re.compile(rf"\s*(?:;|,?\s+and\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|\?\s*)\s*", re.I)
+#: A question word that starts a new question after "and" or a comma; an auxiliary before an "-ing"
+#: word continues a statement instead ("has a fever and is pulling his ear").
+_NEXT_Q = rf"(?!(?:is|are)\s+\w+ing\b){_QWORD}\b"
+_SPLIT = re.compile(rf"\s*(?:;|,?\s+and\s+(?={_NEXT_Q})|,\s+(?={_NEXT_Q})|\?\s*)\s*", re.I)
 # A sentence ends at ?, ! or . -- but not after an initial ("S. aureus", "E. faecalis").
 _SENT = re.compile(r"(?<=[?.!])(?<!\b[A-Z]\.)\s+(?=\S)|\n+")
 # Coordinated choices are separate questions: "drug A or drug B, and test C or test D".
