@@ -17,7 +17,7 @@ from medcite.answer.ports import DocMeta
 from medcite.answer.select import Evidence, EvidenceItem, SubAnswer
 from medcite.engine import Engine
 from medcite.eval.faithfulness import article_text
-from medcite.model import EDITORIAL_NOTE, Article, Document
+from medcite.model import EDITORIAL_NOTE, SCOPE, Article, Document
 from medcite.readers.ngc import NGCReader
 
 DOCS = {
@@ -136,3 +136,21 @@ def test_a_clearinghouse_note_is_never_shown_as_the_guidelines_evidence(
     assert "were withdrawn" not in article_text(art)
     hits = eng.search("ultrasonography recommendations women withdrawn", k=20)
     assert any("withdrawn" in h.passage.text for h in hits), "the note is still stored and searchable"
+
+
+def test_what_a_guideline_considered_is_not_shown_as_what_it_recommends(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    # "Interventions and Practices Considered" lists what the panel weighed, not what it advises:
+    # quoted under an answer it would read as a recommendation.
+    [doc] = [d for d in NGCReader().read(NGC_FIXTURE) if isinstance(d, Document)]
+    scope = [doc.text[s.start:s.end] for s in doc.sections if s.label == SCOPE]
+    assert any("Screening for abdominal aortic aneurysm (AAA) with ultrasonography" in t for t in scope)
+    assert not any(s.label == SCOPE for s in doc.sections if s.field == "recommendation")
+    eng = engine_of_docs({"ngc-10510.xml": NGC_FIXTURE.read_text(encoding="utf-8")})
+    art = eng.ask("screening for abdominal aortic aneurysm with ultrasonography?")
+    assert art.answerable
+    assert "Screening for abdominal aortic aneurysm (AAA) with ultrasonography" not in article_text(art)
+    hits = eng.search("screening abdominal aortic aneurysm ultrasonography", k=50)
+    assert any(h.passage.text.startswith("Screening for abdominal aortic aneurysm (AAA) with ultrasonography")
+               for h in hits), "the field is still stored and searchable"

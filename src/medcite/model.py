@@ -27,6 +27,11 @@ FieldName = Literal["title", "recommendation", "body"]
 #: a drug warning): stored and searchable, never shown as the document's evidence, since the document's
 #: authors did not say it.
 EDITORIAL_NOTE = "EDITORIAL NOTE"
+#: The section label of a part that says what a document set out to cover (its objectives, its
+#: population, the interventions and outcomes it considered) rather than what it found or recommends:
+#: stored and searchable, never shown as evidence, since an intervention a guideline "considered" is
+#: not one it recommends.
+SCOPE = "SCOPE"
 
 Audience = Literal["clinician", "patient"]
 AUDIENCES: tuple[Audience, ...] = ("clinician", "patient")
@@ -54,7 +59,8 @@ class Section:
     label
         A normalised label from the source, e.g. PubMed's ``NlmCategory``
         (``"METHODS"``) or MedQuAD's question type (``"symptoms"``);
-        :data:`EDITORIAL_NOTE` for a publisher's note about the document.
+        :data:`EDITORIAL_NOTE` for a publisher's note about the document; :data:`SCOPE` for what
+        the document set out to cover.
     """
 
     heading: str

@@ -20,7 +20,7 @@ from medcite.answer.ports import DocMeta
 from medcite.answer.rank import Scored
 from medcite.answer.understand import Understanding
 from medcite.index.tokenize import tokenize
-from medcite.model import EDITORIAL_NOTE, Audience, SourceKind
+from medcite.model import EDITORIAL_NOTE, SCOPE, Audience, SourceKind
 from medcite.settings import AskSettings
 
 #: Source kinds in the order each audience reads them.
@@ -115,6 +115,10 @@ def support(ranked: Sequence[Scored], top: int = SUPPORT_TOP) -> float:
     return max((s.features.get("cov_need", s.features["cov_own"]) for s in best), default=0.0)
 
 
+#: Section labels whose sentences are never shown as a document's evidence (see medcite.model).
+_NOT_EVIDENCE = frozenset({EDITORIAL_NOTE, SCOPE})
+
+
 def _note(text: str) -> bool:
     """A sentence wholly in parentheses: a note on the text ("(Adapted from ...)"), not a statement."""
     t = text.strip().rstrip(".")
@@ -205,7 +209,7 @@ def select(
         # A sentence whose text, section heading and document title name nothing the sub-question names
         # (it shares only a cue such as "treated") is about something else, however close its probability.
         pools[sa.index] = [s for s in by_sub[sa.index] if s.p >= floor and not s.cand.sentence.text.rstrip().endswith("?")
-                           and s.features.get("cov_need", 1.0) > 0.0 and s.cand.sentence.label != EDITORIAL_NOTE]
+                           and s.features.get("cov_need", 1.0) > 0.0 and s.cand.sentence.label not in _NOT_EVIDENCE]
     # Leads: one per covered sub-question, the preferred kind first. An opening that states
     # ("my newborn was breech, ...") is led last, and not at all when the lead of the question
     # after it already names what it states: it is that question's context, not a question.

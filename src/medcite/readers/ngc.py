@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from medcite.model import EDITORIAL_NOTE, Document, ReadError
+from medcite.model import EDITORIAL_NOTE, SCOPE, Document, ReadError
 from medcite.readers.base import ReaderError, parse_xml
 from medcite.readers.guideline_text import (
     Block,
@@ -69,6 +69,10 @@ BODY_FIELDS: tuple[tuple[str, str], ...] = (
     ("137", "Qualifying Statements"),
     ("154", "FDA Warning/Regulatory Alert"),
 )
+#: Of those, the fields that say what the guideline set out to cover, not what it recommends
+#: (labelled :data:`~medcite.model.SCOPE`: "Interventions and Practices Considered" lists what was
+#: weighed, including what was then advised against).
+SCOPE_FIELDS = frozenset({"140", "4622", "129", "132", "133", "134", "139"})
 
 _FILE_NUM = re.compile(r"ngc[-_]?(\d+)", re.I)
 _PMID = re.compile(r"(?:list_uids=|pubmed/|PMID:?\s*)(\d{1,9})", re.I)
@@ -238,7 +242,7 @@ def _build(fields: dict[str, list[str]], number: str) -> Document:
     for fid, heading in BODY_FIELDS:
         text = _text(get(fid, []))
         if text and not _EMPTY.match(text):
-            b.add(heading, text, label=_note_label(text))
+            b.add(heading, text, label=_note_label(text) or (SCOPE if fid in SCOPE_FIELDS else None))
     if defs_text:  # grading definitions printed at the end of Major Recommendations
         b.add("Major Recommendations: Definitions", defs_text)
 

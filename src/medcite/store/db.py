@@ -56,7 +56,7 @@ def now_iso() -> str:
 
 #: Bump when readers or sentence/passage segmentation change what is stored for
 #: the same input: files and documents written by another version are redone.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 def document_hash(doc: Document) -> str:
