@@ -204,3 +204,11 @@ def test_a_letter_that_completes_a_name_is_part_of_what_is_asked(
     assert art.answerable
     first = article_text(art).splitlines()[0]
     assert "600 units of vitamin D" in first, article_text(art)  # not the vitamin that says "need a day"
+
+
+def test_an_initial_typed_without_its_full_stop_or_capital_still_reads_the_clipped_word(
+        clipped_library: Engine) -> None:
+    vocab = Vocabulary(clipped_library.backend, clipped_library.repository, clipped_library.settings.ask)
+    for q in ("how is Q. vexo treated?", "how is q vexo treated?", "treatment for Q vexo"):
+        u = understand(q, vocab)
+        assert ("vexo", "vexoplasma") in {(e.of, e.term) for e in u.expansions if e.source == "clipped"}, q

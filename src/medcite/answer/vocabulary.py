@@ -327,6 +327,19 @@ class Vocabulary:
         for m in re.finditer(r"\b([A-Z])\.\s*([a-z]{3,})\b", question):
             out += self.clipped(m.group(1), m.group(2))
             after_initial.add(m.group(2).lower())
+        # Typed without the full stop or the capital ("treatment for c diff"): the same reading, for a
+        # word the corpus barely uses itself ("c section" stays a section) after a letter that does not
+        # complete the word before it ("hepatitis b vaccine", see understand.content_words).
+        for m in re.finditer(r"(?:^|(?<=[\s(]))([b-hj-zB-HJ-Z])\s+([A-Za-z]{3,})\b", question):
+            before = re.findall(r"[A-Za-z]+", question[:m.start()])
+            word = m.group(2).lower()
+            if word in after_initial or (before and before[-1].lower() not in STOPWORDS and len(before[-1]) >= 3):
+                continue
+            toks = tokenize(word)
+            if len(toks) == 1 and self.df(toks)[toks[0]] < self._floor():
+                found = self.clipped(m.group(1), word)
+                out += found
+                after_initial.update(e.of for e in found)
         # A word typed in capitals ("EVALI", "ARIA") is a short form, an exact name: its one-edit
         # neighbours and inflections are other words ("evaluation"), never what was meant.
         capitals = {m.lower() for m in re.findall(r"\b[A-Z][A-Z0-9]+\b", question)}
