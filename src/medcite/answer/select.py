@@ -218,7 +218,10 @@ def select(
         pool = pools[i]
         if i in states:
             stated = frozenset(t for w in u.sub_questions[i].words for t in tokenize(w))
-            if any(c.sub > i and c.role == "lead" and stated & frozenset(tokenize(c.text)) for c in chosen):
+            # A lead from a source kind the reader does not come first for (a research abstract that
+            # merely mentions a hoarse voice) does not stand in for the opening's own answer.
+            if any(c.sub > i and c.role == "lead" and c.source_kind == order[0]
+                   and stated & frozenset(tokenize(c.text)) for c in chosen):
                 del pools[i]
                 continue
         # A lead must answer on its own: its own words cover most of what is asked
