@@ -55,7 +55,8 @@ def test_question_types() -> None:
     assert "test" in intents_of("how do they test for it")
     assert "treatment" in intents_of("first line treatment for uncomplicated UTI in women")
     # Whether two things go together is a safety question, not "what is" one.
-    for q in ("can i drink coffee while taking the pills", "is it ok to take both at the same time"):
+    for q in ("can i drink coffee while taking the pills", "is it ok to take both at the same time",
+              "is it bad to take the pills every day"):
         assert "safety" in intents_of(q) and "definition" not in intents_of(q), q
 
 
