@@ -203,7 +203,7 @@ def test_a_mistyped_function_word_or_unknown_shorthand_is_not_a_subject(engine: 
     # "wht" and "tne" are "what" and "the" one key off: no source holds them, and they name nothing.
     # Nor does the asker's shorthand that no source uses ("in the ed"): the rest says what is asked.
     for q in ("wht dose of oxytocin for postpartum hemorrhage", "what is tne first line drug for postpartum hemorrhage",
-              "what dose of oxytocin for postpartum hemorrhage in the ed"):
+              "what dose of oxytocin for postpartum hemorrhage in the ed", "oxytocin dose in postpartum hemorrhage mgmt"):
         art = answer(engine, q)
         assert art.answerable, (q, art.abstention)
         assert says(art, "Oxytocin 10 units"), q

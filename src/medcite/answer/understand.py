@@ -297,7 +297,7 @@ def understand(
     def named(text: str) -> list[str]:
         # A function word typed wrong ("wht is", "tne side effects", "these tow drugs") names nothing;
         # kept, it would be a concept no sentence can hold. Nor does the asker's own shorthand that
-        # no source uses, typed in lower case and of three letters or fewer ("with abx", "any hx"):
+        # no source uses, typed in lower case and short or without vowels ("with abx", "acute mgmt"):
         # the rest of the question says what it is about. A short form in capitals ("XRT") may be
         # a name the corpus lacks and stays. A clipped word the rest of the question completes
         # ("metoprolol succ") is neither.
@@ -370,8 +370,10 @@ def understand(
 
 
 def _shorthand(word: str, question: str, vocab: Vocabulary) -> bool:
-    """A word of three letters or fewer, typed in lower case, that no passage holds."""
-    if len(word) > 3 or not word.isalpha() or not re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", question):
+    """A word typed in lower case that no passage holds and that is too short to be a name (three
+    letters or fewer) or written without vowels ("mgmt", "hx")."""
+    short = len(word) <= 3 or (len(word) <= 5 and not re.search(r"[aeiouy]", word))
+    if not short or not word.isalpha() or not re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", question):
         return False
     return all(vocab.df([t])[t] == 0 for t in tokenize(word) or [word])
 
