@@ -86,7 +86,7 @@ _PEOPLE = set(
     hi hello guy guys someone anyone ok okay also still even always usually every whole
     wat whats hows u ur r pls plz thx im dont cant wont doesnt isnt
     meaning mean means definition define defined explain explanation info information question questions
-    regarding anything something""".split()
+    regarding anything something happen happens happened happening""".split()
 )
 #: Words that name nothing: a question word typed one letter off is one of these.
 _FUNCTION = frozenset(STOPWORDS | _PEOPLE | {"two", "three", "four", "five"})
