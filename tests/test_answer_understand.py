@@ -64,7 +64,7 @@ def test_content_words_drop_people_and_question_words() -> None:
     assert content_words("my 78 year-old mom has shingles, what causes it?") == ["shingles"]
     assert content_words("58-year-old man with type 2 diabetes") == ["man", "type", "diabetes"]
     # "happen" asks when or why; a sentence that answers says "occurs" or "begins".
-    assert content_words("when does the rash usually happen") == ["rash", "usually"]
+    assert content_words("when does the rash usually happen") == ["rash"]
 
 
 def test_age_from_vignette_forms() -> None:
