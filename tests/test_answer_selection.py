@@ -173,3 +173,26 @@ def test_an_opening_stays_when_only_a_less_preferred_source_names_it(
     art = eng.ask("hoarse voice for weeks, when to scope?")
     assert art.answerable
     assert "voice therapy" in article_text(art), article_text(art)
+
+
+ALCOHOL = {
+    "alcohol.md": "---\ntitle: Alcohol\nkind: patient-info\n---\n# Who should not drink\n\n"
+                  "Some people should not drink alcohol at all, including people taking certain medicines.\n",
+    "zelbanib.md": "---\ntitle: A dose study\nkind: research\n---\n# Results\n\n"
+                   "Zelbanib was given to 40 mice for 12 weeks.\n",
+}
+
+
+def test_an_answer_that_leaves_out_what_was_asked_about_says_so(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    # The sentence answers about alcohol and medicines, and never names the drug asked about.
+    eng = engine_of_docs(ALCOHOL)
+    art = eng.ask("can I drink alcohol while taking zelbanib?", audience="patient")
+    assert art.answerable
+    assert "Some people should not drink alcohol" in article_text(art)
+    gaps = [sec.note or "" for sec in art.sections if sec.kind == "gaps"]
+    assert any("“zelbanib”" in g for g in gaps), gaps
+    # A question the statements answer in full has no such line.
+    full = eng.ask("should people taking certain medicines drink alcohol?", audience="patient")
+    assert full.answerable and not [sec for sec in full.sections if sec.kind == "gaps"]

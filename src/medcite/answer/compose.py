@@ -225,11 +225,15 @@ class ExtractiveSynthesizer:
             if sec is not None:
                 art.sections.append(sec)
         _number_as_read(art)
-        if art.uncovered and len(ev.sub_answers) > 1:
-            art.sections.append(ArticleSection(
-                title="Not Covered by the Evidence", kind="gaps",
-                note=" ".join(f"The corpus does not address: {u.rstrip('?')}?" for u in art.uncovered),
-            ))
+        gaps = [f"The corpus does not address: {u.rstrip('?')}?" for u in art.uncovered] if len(ev.sub_answers) > 1 else []
+        for sa in ev.sub_answers:
+            if sa.covered and sa.unmentioned:
+                # The answer stands on part of what was asked (answer.gaps): say which part it leaves out.
+                words = ", ".join(f"“{w}”" for w in sa.unmentioned)
+                gaps.append(f"For “{sa.text.rstrip('?')}”, the statements shown do not mention {words}."
+                            if len(ev.sub_answers) > 1 else f"The statements shown do not mention {words}.")
+        if gaps:
+            art.sections.append(ArticleSection(title="Not Covered by the Evidence", kind="gaps", note=" ".join(gaps)))
         if not ev.by_kind("guideline"):
             art.notes.append("No guideline in this corpus addresses this question; the answer rests on other sources.")
         return art

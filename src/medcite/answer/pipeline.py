@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from medcite.answer import resolve_audience
 from medcite.answer.compose import ExtractiveSynthesizer, Synthesizer
 from medcite.answer.followups import follow_ups, subject_name
+from medcite.answer.gaps import unmentioned
 from medcite.answer.lists import complete_lists
 from medcite.answer.ports import Repository, Search
 from medcite.answer.progress import report
@@ -59,8 +60,9 @@ def run(
     terms, cands = retrieve(u, search, repo, settings)
     cands = dedupe(cands)
     docs = repo.documents(list({c.sentence.doc_id for c in cands}))
+    abbreviations = repo.abbreviations(list(docs))
     scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
-                   abbreviations=repo.abbreviations(list(docs)))
+                   abbreviations=abbreviations)
     # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
     evidence = select(u, scored, docs, settings)
     first_stage = scored
@@ -84,6 +86,7 @@ def run(
     budget = settings.patient_words if audience == "patient" else settings.clinician_words
     evidence = complete_lists(evidence, [c.sentence for c in cands], repo,
                               max_items=settings.list_items, budget=budget)
+    evidence = unmentioned(u, terms, evidence, vocab, abbreviations)
     return Trace(u, tuple(terms), tuple(scored), evidence)
 
 

@@ -71,6 +71,8 @@ class SubAnswer:
     support: float = 0.0
     best_text: str = ""
     best_doc: str = ""
+    #: Words of the sub-question that no statement shown for it mentions (see :mod:`.gaps`).
+    unmentioned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
