@@ -2,8 +2,8 @@
 
 A sub-question is answered when its best sentences cover most of what it asks
 (:func:`.select.support`), so an answer can stand on part of a question:
-"can I drink alcohol while taking X" answered by sentences about alcohol that
-never name X. The article should say so rather than let the reader assume
+"can I eat vexberries while taking X" answered by sentences about vexberries
+that never name X. The article should say so rather than let the reader assume
 the answer is about X. For every answered sub-question this module lists the
 question's specific words (not generic ones, not the words of a question-type
 phrase) that no statement shown for it holds -- in its text, its section
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from medcite.answer.rank import ShortForms, read_short_forms, short_forms
 from medcite.answer.retrieve import QueryTerms
 from medcite.answer.select import Evidence, EvidenceItem
 from medcite.answer.understand import Understanding
@@ -32,6 +33,7 @@ def unmentioned(
     if not ev.answerable:
         return ev
     asking = {t for w in u.asking for t in tokenize(w)}
+    readings = short_forms(abbreviations)
     subs = []
     for sa in ev.sub_answers:
         items = [i for i in ev.items if i.sub == sa.index]
@@ -41,7 +43,7 @@ def unmentioned(
         qt = terms[sa.index]
         shown: set[str] = set()
         for item in items:
-            shown |= _tokens(item, ev, abbreviations)
+            shown |= _tokens(item, ev, readings.get(item.doc_id, {}))
         typed = {t: w for w in (*u.sub_questions[sa.index].words, *u.shared, *u.resolved_from)
                  for t in tokenize(w)}
         concepts = [c for c in qt.concepts(case=False) if c[0] not in asking and _known(c, vocab)]
@@ -56,15 +58,14 @@ def unmentioned(
     return replace(ev, sub_answers=tuple(subs))
 
 
-def _tokens(item: EvidenceItem, ev: Evidence, abbreviations: Mapping[str, Mapping[str, str]]) -> set[str]:
+def _tokens(item: EvidenceItem, ev: Evidence, defs: ShortForms) -> set[str]:
+    """What a statement shows: its words (a short form its document defines read as its long form),
+    its section heading, and its document's title and declared conditions."""
+    out = set(read_short_forms(item.text, frozenset(tokenize(item.text)), defs))
+    out |= set(tokenize(item.heading or ""))
     doc = ev.docs.get(item.doc_id)
-    out = set(tokenize(f"{item.text} {item.heading or ''}"))
     if doc is not None:
         out |= set(tokenize(f"{doc.title} {' '.join(doc.conditions)}"))
-    for short, long in abbreviations.get(item.doc_id, {}).items():
-        # "CDI" in a sentence of a document that defined it means its long form.
-        if short in item.text and sum(ch.isupper() for ch in short) >= 2:
-            out |= set(tokenize(long))
     return out
 
 

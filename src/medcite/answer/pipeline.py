@@ -133,7 +133,7 @@ def answer(
             article.follow_up_questions = follow_ups(engine.backend, name, asked) if name else []
         tid = thread or threads.create()
         topic = u.topic or tuple(dict.fromkeys(w for s in u.sub_questions for w in s.words))
-        # A clipped word is stored as what it was read as ("C. diff" -> "difficil"): the follow-up
+        # A clipped word is stored as what it was read as ("Q. vexo" -> "vexoplasma"): the follow-up
         # has no initial or context left to read it again.
         done: dict[str, str] = {}
         for e in u.expansions:

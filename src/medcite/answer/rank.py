@@ -129,13 +129,8 @@ class FeatureExtractor:
         #: What each document says it is about (its declared conditions), by id.
         self.about = about or {}
         #: Each document's own short forms: doc id -> short-form token -> (as defined, long-form tokens).
-        self._short: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
+        self._short = short_forms(abbreviations or {})
         self._read: dict[tuple[str, str], frozenset[str]] = {}
-        for doc_id, defs in (abbreviations or {}).items():
-            for short, long in defs.items():
-                toks = tokenize(short)
-                if len(toks) == 1:
-                    self._short.setdefault(doc_id, {})[toks[0]] = (short, frozenset(tokenize(long)))
         self.terms = terms
         self.vocab = vocab
         all_terms = {t for qt in terms for c in qt.concepts() for t in c}
@@ -183,12 +178,7 @@ class FeatureExtractor:
         key = (s.doc_id, s.text)
         if key not in self._read:
             # Read once per sentence: features and sentence_score both ask (hot path).
-            extra: set[str] = set()
-            for t in toks & defs.keys():
-                short, long = defs[t]
-                if _written_short(short, s.text):
-                    extra |= long
-            self._read[key] = toks | extra if extra else toks
+            self._read[key] = read_short_forms(s.text, toks, defs)
         return self._read[key]
 
     def _covered(self, qt: QueryTerms, toks: frozenset[str]) -> frozenset[tuple[str, ...]]:
@@ -333,6 +323,31 @@ class FeatureExtractor:
             # Not learned: a definition question's lead is a sentence that defines (select).
             "defines": float("definition" in sub.intents and self.defines(qt, s.text)),
         }
+
+
+#: A document's own short forms: short-form token -> (the short form as defined, its long form's tokens).
+ShortForms = dict[str, tuple[str, frozenset[str]]]
+
+
+def short_forms(abbreviations: Mapping[str, Mapping[str, str]]) -> dict[str, ShortForms]:
+    """Each document's one-token short forms (doc id -> :data:`ShortForms`), from its mined definitions."""
+    out: dict[str, ShortForms] = {}
+    for doc_id, defs in abbreviations.items():
+        for short, long in defs.items():
+            toks = tokenize(short)
+            if len(toks) == 1:
+                out.setdefault(doc_id, {})[toks[0]] = (short, frozenset(tokenize(long)))
+    return out
+
+
+def read_short_forms(text: str, toks: frozenset[str], defs: ShortForms) -> frozenset[str]:
+    """``toks`` (of ``text``) with the long form of each short form ``text`` writes in capitals."""
+    extra: set[str] = set()
+    for t in toks & defs.keys():
+        short, long = defs[t]
+        if _written_short(short, text):
+            extra |= long
+    return toks | extra if extra else toks
 
 
 def _written_short(short: str, text: str) -> bool:

@@ -175,8 +175,8 @@ def content_words(text: str) -> list[str]:
 
     >>> content_words("How is C. diff treated in my 78 year old mom?")
     ['diff']
-    >>> content_words("how much vitamin d should i take")
-    ['vitamin', 'd']
+    >>> content_words("is factor v deficiency common")
+    ['factor', 'v', 'deficiency', 'common']
     """
     out: list[str] = []
     # The words of a question-type phrase ask, they do not name ("how often", "how long").
@@ -189,8 +189,8 @@ def content_words(text: str) -> list[str]:
             lw = lw[:-2]
         if len(lw) == 1 and lw not in STOPWORDS and len(before) >= 3 and before.isalpha() \
                 and text[m.end():m.end() + 1] != "." and before.lower() not in STOPWORDS | _PEOPLE:
-            # A letter that completes the word before it names a thing ("vitamin D", "hepatitis B",
-            # "factor V"); one before a full stop is an initial ("C. diff": the clipped word carries it).
+            # A letter that completes the word before it names a thing ("factor V", "type B",
+            # "protein S"); one before a full stop is an initial ("Q. vexo": the clipped word carries it).
             out.append(lw)
             continue
         if not lw or len(lw) < 2 or lw in STOPWORDS or lw in _PEOPLE:
@@ -293,19 +293,18 @@ def understand(
     pieces = [p for p, _ in split]
     subs: list[SubQuestion] = []
     prev_words: tuple[str, ...] = ()
+    everything = content_words(question)
 
     def named(text: str) -> list[str]:
-        # A function word typed wrong ("wht is", "tne side effects", "these tow drugs") names nothing;
+        # A function word typed wrong ("waht is", "thw dose", "thsi drug") names nothing;
         # kept, it would be a concept no sentence can hold. Nor does the asker's own shorthand that
         # no source uses, typed in lower case and short or without vowels ("with abx", "acute mgmt"):
         # the rest of the question says what it is about. A short form in capitals ("XRT") may be
         # a name the corpus lacks and stays. A clipped word the rest of the question completes
-        # ("metoprolol succ") is neither.
+        # ("vexo in lambing season") is neither.
         return [w for w in content_words(text)
                 if not ((vocab.mistyped(w, _FUNCTION) or _shorthand(w, question, vocab))
                         and not vocab.completion(w, everything)[0])]
-
-    everything = content_words(question)
 
     for p, continues in split:
         words = tuple(named(p))

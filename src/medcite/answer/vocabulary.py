@@ -38,7 +38,7 @@ CLIP_MIN_RATIO = 0.1
 #: question's other words (the most frequent first; each test is one search).
 CLIP_COMPLETIONS = 10
 #: Share of the chosen completion's letters another completion must begin with to be
-#: another form of it ("toxoplasm-a"/"toxoplasm-osis" share 9 of 12; "toxo-id" 4).
+#: another form of it ("vexoplasm-a"/"vexoplasm-osis" share 9 of 12; "vexo-id" 4).
 CLIP_FAMILY_SHARE = 0.7
 #: British -> American spelling rules (pattern on the word, replacement); a
 #: variant is used only when the corpus uses it more (see ``variants``).
@@ -166,7 +166,7 @@ class Vocabulary:
         return []
 
     def mistyped(self, word: str, function_words: frozenset[str]) -> bool:
-        """Whether ``word`` is a function word typed one edit off ("wht", "tne", "fom"): short, in
+        """Whether ``word`` is a function word typed one edit off ("waht", "thw", "thsi"): short, in
         no passage, and one deletion, transposition, substitution or insertion from one of
         ``function_words``. Such a word is not a name the corpus lacks."""
         w = word.lower()
@@ -203,8 +203,8 @@ class Vocabulary:
         shorter = self.df([stem[:k] for k in range(len(stem) - 1, max(self.settings.inflection_prefix,
                                                                           len(stem) - 3) - 1, -1)
                            if _ENDING.match(stem[k:])])
-        # The stemmer leaves "-ancy"/"-ency" and "-ant"/"-ent" apart ("pregnancy" -> "pregnanc",
-        # "pregnant" -> "pregnant"; "infancy"/"infant"): the other form is an inflection too.
+        # The stemmer leaves "-ancy"/"-ency" and "-ant"/"-ent" apart ("vacancy" -> "vacanc",
+        # "vacant" -> "vacant"): the other form is an inflection too.
         sibling = self.df([re.sub(p, r, stem) for p, r in _SIBLING if re.search(p, stem)])
         found = {**longer, **{t: n for t, n in {**shorter, **sibling}.items() if n > 0}}
         infl = sorted(found.items(), key=lambda kv: -kv[1])[: self.settings.inflection_max]
@@ -234,11 +234,11 @@ class Vocabulary:
         return [Expansion(best, 1.0, "clipped", w)] if best and best_ratio >= CLIP_MIN_RATIO else []
 
     def completion(self, word: str, context: Sequence[str]) -> tuple[list[Expansion], int]:
-        """A word typed clipped, with no initial before it ("toxo", "preg"): the index term it
+        """A word typed clipped, with no initial before it ("vexo" for "vexoplasmosis"): the index term it
         begins that occurs most often with the question's other words.
 
         Edit distance alone turns such a word into an unrelated neighbour of the
-        same length ("toxo" -> "foxo"); the ending the writer left off is found
+        same length ("vexo" -> "vero"); the ending the writer left off is found
         by co-occurrence, as for an initial (:meth:`clipped`). Only for a word
         the corpus barely uses itself (under the spelling floor), only among
         completions in ``CLIP_MIN_DF`` passages or more, and only when at least
@@ -251,8 +251,8 @@ class Vocabulary:
         if len(w) < 4 or not w.isalpha() or w in STOPWORDS:
             return [], 0
         stem = tokenize(w)
-        # A clipped word is a bare start: the stemmer finds no ending to take off ("toxo", "preg").
-        # A whole word it does shorten ("castling" -> "castl") is not completed to another ("castleman").
+        # A clipped word is a bare start: the stemmer finds no ending to take off ("vexo").
+        # A whole word it does shorten ("kennels" -> "kennel") is not completed to another ("kennelworth").
         if stem != [w] or self.df(stem)[w] >= self._floor():
             return [], 0
         ctx = self._context(w, context)
@@ -264,9 +264,9 @@ class Vocabulary:
         best = max(together, key=lambda t: together[t], default="")
         if not best or not together[best]:
             return [], 0
-        # Other forms of the same word come too ("toxoplasma" beside "toxoplasmosis", "pregnant"
-        # beside "pregnancy"): completions sharing most of the best one's letters, beyond what was
-        # typed, that also occur with the context. Another word with the same start ("toxoid") does not.
+        # Other forms of the same word come too ("vexoplasma" beside "vexoplasmosis"): completions
+        # sharing most of the best one's letters, beyond what was typed, that also occur with the
+        # context. Another word with the same start ("vexoid") does not.
         share = max(len(stem[0]) + 2, math.ceil(CLIP_FAMILY_SHARE * len(best)))
         family = [t for t, n in together.items() if n and (t == best or _shared_start(t, best) >= share)]
         return [Expansion(t, 1.0, "completion", w) for t in family], together[best]
@@ -327,9 +327,9 @@ class Vocabulary:
         for m in re.finditer(r"\b([A-Z])\.\s*([a-z]{3,})\b", question):
             out += self.clipped(m.group(1), m.group(2))
             after_initial.add(m.group(2).lower())
-        # Typed without the full stop or the capital ("treatment for c diff"): the same reading, for a
-        # word the corpus barely uses itself ("c section" stays a section) after a letter that does not
-        # complete the word before it ("hepatitis b vaccine", see understand.content_words).
+        # Typed without the full stop or the capital ("treatment for q vexo"): the same reading, for a
+        # word the corpus barely uses itself ("x ray" stays a ray) after a letter that does not
+        # complete the word before it ("factor v test", see understand.content_words).
         for m in re.finditer(r"(?:^|(?<=[\s(]))([b-hj-zB-HJ-Z])\s+([A-Za-z]{3,})\b", question):
             before = re.findall(r"[A-Za-z]+", question[:m.start()])
             word = m.group(2).lower()
@@ -349,7 +349,7 @@ class Vocabulary:
             corrected = self.corrections(w)
             done, n = self.completion(w, words) if w.lower() not in after_initial else ([], 0)
             # A clipped word's completion wins over a one-edit correction when it goes with the
-            # question's other words more often ("toxo ... pregnancy": toxoplasmosis, not FOXO).
+            # question's other words more often ("vexo ... lambing": vexoplasmosis, not "vero").
             if done and (not corrected or n > self.together(corrected[0].term, self._context(w, words))):
                 corrected = done
             out += corrected

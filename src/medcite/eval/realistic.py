@@ -124,12 +124,7 @@ def eval_realistic(
         faith = [check_article(arts[q.qid], engine.store) for q in qs if arts[q.qid].answerable]
         checked = sum(f.quotes for f in faith)
         t.rows[MEDCITE] = {
-            "answered": mean(float(arts[q.qid].answerable) for q in qs),
-            "key-fact recall": mean(keyfact_recall(q.facts, article_text(arts[q.qid])) if arts[q.qid].answerable
-                                    else 0.0 for q in qs),
-            "expected source": mean(float(bool({r.doc_id for r in arts[q.qid].references} & set(q.gold_docs)))
-                                    for q in qs),
-            "words": mean(float(body_words(arts[q.qid])) for q in qs if arts[q.qid].answerable),
+            **_in_scope(qs, arts),
             "out-of-scope declined": mean(float(not arts[q.qid].answerable) for q in oos) if oos else None,
             "citation validity": (sum(f.valid_quotes for f in faith) / checked) if checked else None,
         }
@@ -172,14 +167,23 @@ def eval_realistic(
     return result
 
 
+def _in_scope(qs: Sequence[EvalQuestion], arts: dict[str, Article]) -> dict[str, float]:
+    """Answered rate, key-fact recall (0 when declined), expected-source hit and words per answered article."""
+    return {
+        "answered": mean(float(arts[q.qid].answerable) for q in qs),
+        "key-fact recall": mean(keyfact_recall(q.facts, article_text(arts[q.qid])) if arts[q.qid].answerable
+                                else 0.0 for q in qs),
+        "expected source": mean(float(bool({r.doc_id for r in arts[q.qid].references} & set(q.gold_docs)))
+                                for q in qs),
+        "words": mean(float(body_words(arts[q.qid])) for q in qs if arts[q.qid].answerable),
+    }
+
+
 def _scores(qs: Sequence[EvalQuestion], arts: dict[str, Article], base: dict[int, dict[str, str]]) -> str:
-    answered = [q for q in qs if arts[q.qid].answerable]
-    recall = mean(keyfact_recall(q.facts, article_text(arts[q.qid])) if arts[q.qid].answerable else 0.0 for q in qs)
-    source = mean(float(bool({r.doc_id for r in arts[q.qid].references} & set(q.gold_docs))) for q in qs)
-    words = mean(float(body_words(arts[q.qid])) for q in answered) if answered else 0.0
+    m = _in_scope(qs, arts)
     bm25 = mean(keyfact_recall(q.facts, base[10][q.qid]) for q in qs)
-    return (f"({len(qs)} questions) answered {len(answered) / len(qs):.3f}, key-fact recall {recall:.3f} "
-            f"(BM25 top-10 {bm25:.3f}), expected source {source:.3f}, {words:.0f} words")
+    return (f"({len(qs)} questions) answered {m['answered']:.3f}, key-fact recall {m['key-fact recall']:.3f} "
+            f"(BM25 top-10 {bm25:.3f}), expected source {m['expected source']:.3f}, {m['words']:.0f} words")
 
 
 def _declined(qs: Sequence[EvalQuestion], arts: dict[str, Article]) -> str:
