@@ -2,14 +2,17 @@
 
 understand -> retrieve -> rank -> select -> compose, each stage a module
 with typed inputs and outputs (:mod:`.understand`, :mod:`.retrieve`,
-:mod:`.rank`, :mod:`.select`, :mod:`.compose`), run once each, in order.
+:mod:`.rank`, :mod:`.select`, :mod:`.compose`), run in order. One step
+may run twice: a question piece that nothing covers after an opening that
+states its subject ("Vexoma, which regimen first?") is retrieved and ranked
+once more with the opening's words (:func:`with_openings`).
 The stages see the corpus only through :class:`~.ports.Search` and
 :class:`~.ports.Repository`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,11 +21,11 @@ from medcite.answer.compose import ExtractiveSynthesizer, Synthesizer
 from medcite.answer.followups import follow_ups, subject_name
 from medcite.answer.gaps import unmentioned
 from medcite.answer.lists import complete_lists
-from medcite.answer.ports import Repository, Search
+from medcite.answer.ports import DocMeta, Repository, Search
 from medcite.answer.progress import report
 from medcite.answer.rank import Ranker, Reranker, Scored, score
 from medcite.answer.rerank import CachedEncoder, rerank
-from medcite.answer.retrieve import QueryTerms, dedupe, retrieve
+from medcite.answer.retrieve import Candidate, QueryTerms, dedupe, retrieve
 from medcite.answer.select import Evidence, select
 from medcite.answer.semantic import Encoder, relevance
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
@@ -57,14 +60,20 @@ def run(
     """
     vocab = Vocabulary(search, repo, settings)
     u = understand(question, vocab, audience=audience, prior_topic=prior_topic)
-    terms, cands = retrieve(u, search, repo, settings)
-    cands = dedupe(cands)
-    docs = repo.documents(list({c.sentence.doc_id for c in cands}))
-    abbreviations = repo.abbreviations(list(docs))
-    scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
-                   abbreviations=abbreviations)
+    # "Vexoma of the kennel, which regimen first?": a question piece after an opening that states
+    # its subject asks about that subject (with_openings). Read alone only when that reading leaves
+    # it uncovered and the piece alone is covered: the opening may name what no source holds
+    # (docs/decisions.md, "Session 14").
+    alone, u = u, with_openings(u)
+    found = _find(u, search, repo, settings, vocab, ranker)
     # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
-    evidence = select(u, scored, docs, settings)
+    evidence = select(u, found.scored, found.docs, settings)
+    if u is not alone and not all(sa.covered for sa in evidence.sub_answers):
+        found1 = _find(alone, search, repo, settings, vocab, ranker)
+        evidence1 = select(alone, found1.scored, found1.docs, settings)
+        if sum(sa.covered for sa in evidence1.sub_answers) > sum(sa.covered for sa in evidence.sub_answers):
+            u, found, evidence = alone, found1, evidence1
+    terms, cands, docs, abbreviations, scored = found.terms, found.cands, found.docs, found.abbreviations, found.scored
     first_stage = scored
     if encoder is not None and evidence.answerable:
         # One embedding per distinct text: the rerank and the relevance check share sentences.
@@ -72,14 +81,15 @@ def run(
         if settings.rerank_cos > 0:
             # Only covered sub-questions show sentences; coverage does not depend on this order (select.support).
             covered = {sa.index for sa in evidence.sub_answers if sa.covered}
-            scored = rerank(u, question, scored, Reranker(settings.rerank_top, 1.0, settings.rerank_cos), encoder,
+            scored = rerank(u, u.read or question, scored, Reranker(settings.rerank_top, 1.0, settings.rerank_cos), encoder,
                             covered, settings.relative_floor)
         # Only an answer about to be given is checked (a declined one costs no encoding). The
         # sub-questions count when there are several; a follow-up's resolved subject ("is it
         # inherited?") is part of what is asked.
-        asked = [question, *(s.text for s in u.sub_questions if len(u.sub_questions) > 1)]
+        read = u.read or question
+        asked = [read, *(s.text for s in u.sub_questions if len(u.sub_questions) > 1)]
         if u.resolved_from:
-            asked.append(f"{' '.join(u.resolved_from)} {question}")
+            asked.append(f"{' '.join(u.resolved_from)} {read}")
         # The first stage's best (as support is): the gate was calibrated on them.
         rel = relevance(encoder, asked, [s.cand.sentence.text for s in first_stage[: settings.semantic_top]])
         evidence = select(u, scored, docs, settings, relevance=rel)
@@ -88,6 +98,40 @@ def run(
                               max_items=settings.list_items, budget=budget)
     evidence = unmentioned(u, terms, evidence, vocab, abbreviations)
     return Trace(u, tuple(terms), tuple(scored), evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    terms: list[QueryTerms]
+    cands: list[Candidate]
+    docs: dict[str, DocMeta]
+    abbreviations: dict[str, dict[str, str]]
+    scored: list[Scored]
+
+
+def _find(u: Understanding, search: Search, repo: Repository, settings: AskSettings, vocab: Vocabulary,
+          ranker: Ranker) -> _Found:
+    """Retrieve and rank the candidates of ``u``."""
+    terms, cands = retrieve(u, search, repo, settings)
+    cands = dedupe(cands)
+    docs = repo.documents(list({c.sentence.doc_id for c in cands}))
+    abbreviations = repo.abbreviations(list(docs))
+    scored = score(u, terms, cands, vocab, ranker, about={d: " ".join(m.conditions) for d, m in docs.items()},
+                   abbreviations=abbreviations)
+    return _Found(terms, cands, docs, abbreviations, scored)
+
+
+def with_openings(u: Understanding) -> Understanding:
+    """``u`` with each question piece that follows a stating opening in its sentence also asking
+    about what the opening names (its words, and its text for the second stage to embed)."""
+    subs = list(u.sub_questions)
+    for i, j in enumerate(u.opening_of):
+        if j is None:
+            continue
+        extra = [w for w in subs[j].words if w not in subs[i].words]
+        if extra:
+            subs[i] = replace(subs[i], words=(*subs[i].words, *extra), about=subs[j].text)
+    return replace(u, sub_questions=tuple(subs)) if subs != list(u.sub_questions) else u
 
 
 def answer(

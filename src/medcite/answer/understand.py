@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from medcite.answer.notation import read_notation
 from medcite.answer.vocabulary import Expansion, Vocabulary
 from medcite.index.tokenize import STOPWORDS, UNITS, tokenize
 from medcite.model import Audience
@@ -81,7 +82,8 @@ _PEOPLE = set(
     """patient patients pt pts person people son daughter kid kids mom
     mum mother dad father parent parents husband wife partner grandma grandmother grandpa grandfather nephew niece
     uncle aunt friend family doctor doc physician nurse student year years yr yrs yo old month months week weeks
-    day days hour hours morning night tomorrow today ago recently just got get getting take takes taking
+    day days hour hours morning night tonight tomorrow today yesterday last ago recently just got get getting
+    go goes going went gone take takes taking
     taken keep keeps want know think tell told said says asks ask mentioned thing things lot really thanks please
     hi hello guy guys someone anyone ok okay also still even always usually every whole
     wat whats hows u ur r pls plz thx im dont cant wont doesnt isnt
@@ -130,12 +132,16 @@ class SubQuestion:
     #: The opening of a question sentence that states rather than asks ("my newborn was breech,
     #: does she need a hip scan?"): searched like the rest, shown only if nothing else is answered.
     states: bool = False
+    #: The stating opening this piece is read with ("kennel vexoma" of "kennel vexoma, which regimen
+    #: first?"; see :func:`.pipeline.with_openings`).
+    about: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Understanding:
     """Everything later stages know about the question."""
 
+    #: The message as typed.
     question: str
     audience: Audience
     sub_questions: tuple[SubQuestion, ...]
@@ -158,6 +164,11 @@ class Understanding:
     #: Words of the question-type phrases of several words ("first line", "side effects"):
     #: see :func:`asking_words`.
     asking: tuple[str, ...] = ()
+    #: The message as read: clinical note shorthand written out (:func:`.notation.read_notation`).
+    read: str = ""
+    #: By sub-question, the index of the stating opening of its sentence ("extragonadal vexoma,
+    #: which regimen first?"), if it has one and is not it.
+    opening_of: tuple[int | None, ...] = ()
 
     @property
     def topic(self) -> tuple[str, ...]:
@@ -289,6 +300,10 @@ def understand(
     prior_topic
         The previous turn's topic words in a conversation thread.
     """
+    typed = question
+    # Clinical note shorthand ("hip fx", "hx of", "w/o") is read as the words it stands for: the
+    # corpus is written out in full (.notation).
+    question = read_notation(question)
     case, split = _split(question)
     pieces = [p for p, _ in split]
     subs: list[SubQuestion] = []
@@ -316,7 +331,7 @@ def understand(
             subs.append(SubQuestion(text=p, intents=subs[-1].intents, words=words))
             prev_words = words
             continue
-        if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab) for w in words)):
+        if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab, everything) for w in words)):
             # "..., and how often should MRI be done?": a piece whose own words are all
             # generic ("done", "order", "first") asks about the previous piece's subject; so
             # does a piece of one word that continues its sentence ("Is X safe, and how often is
@@ -360,12 +375,22 @@ def understand(
     first = next((i for i, p in enumerate(pieces) if _QSTART.match(p)), 0)
     stated = [*case, *pieces[:first]]
     return Understanding(
-        question=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
+        question=typed, read=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
         case=tuple(w for w in case_words if w not in shared), context=context,
         expansions=expansions, resolved_from=resolved, age=age,
         unknown=(*unknown_names(stated, vocab, expansions), *unseen_years(pieces[first:], vocab)),
-        asking=asking_words(question),
+        asking=asking_words(question), opening_of=tuple(_openings(split, subs)),
     )
+
+
+def _openings(split: Sequence[tuple[str, bool]], subs: Sequence[SubQuestion]) -> list[int | None]:
+    out: list[int | None] = []
+    first = 0
+    for k, (_p, continues) in enumerate(split):
+        if not continues:
+            first = k
+        out.append(first if continues and subs[first].states else None)
+    return out
 
 
 def _shorthand(word: str, question: str, vocab: Vocabulary) -> bool:
@@ -430,12 +455,21 @@ def unseen_years(asked: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
     return tuple(y for y in years if vocab.df([y])[y] == 0)
 
 
-def _specific(word: str, vocab: Vocabulary) -> bool:
-    """Whether ``word`` can name a subject: rarer than ``generic_idf`` (or unknown to the corpus)."""
+def _specific(word: str, vocab: Vocabulary, context: Sequence[str] = ()) -> bool:
+    """Whether ``word`` can name a subject: rarer than ``generic_idf`` (or unknown to the corpus).
+
+    A misspelt or clipped word is as specific as the word it is read as ("the initial eval" is
+    generic, as "evaluation" is).
+    """
     toks = tokenize(word)
     if not toks:
         return False
     n = vocab.df(toks)[toks[0]]
+    if n < vocab.spelling_floor:
+        done, _n = vocab.completion(word, context)
+        read = done or vocab.corrections(word)
+        if read:
+            toks, n = [read[0].term], vocab.df([read[0].term])[read[0].term]
     return n == 0 or vocab.idf(toks[0]) >= vocab.settings.generic_idf
 
 

@@ -40,6 +40,9 @@ CLIP_COMPLETIONS = 10
 #: Share of the chosen completion's letters another completion must begin with to be
 #: another form of it ("vexoplasm-a"/"vexoplasm-osis" share 9 of 12; "vexo-id" 4).
 CLIP_FAMILY_SHARE = 0.7
+#: How much commoner than a clipping the corpus itself uses its completion must be to be read
+#: for it (docs/decisions.md, "Session 14").
+CLIP_DOMINANCE = 100
 #: British -> American spelling rules (pattern on the word, replacement); a
 #: variant is used only when the corpus uses it more (see ``variants``).
 _ORTHO: tuple[tuple[str, str], ...] = (
@@ -49,8 +52,14 @@ _ORTHO: tuple[tuple[str, str], ...] = (
 )
 
 
-#: Noun and adjective stems the stemmer keeps apart (pattern on the stem, replacement).
-_SIBLING: tuple[tuple[str, str], ...] = ((r"([ae]n)c$", r"\1t"), (r"([ae]n)t$", r"\1c"))
+#: Stems of one word that the stemmer keeps apart (pattern on the stem, replacement): "-ancy"/"-ant"
+#: ("vacanc"/"vacant"), and the Latin verbs whose noun changes the last consonant: "-mit"/"-mission"
+#: ("admit"/"admiss"), "-de"/"-sion" ("decid"/"decis", "exclud"/"exclus"; from five letters, and
+#: back only from "-is"/"-us", so that "base" does not become "bad").
+_SIBLING: tuple[tuple[str, str], ...] = (
+    (r"([ae]n)c$", r"\1t"), (r"([ae]n)t$", r"\1c"), (r"mit$", "miss"), (r"miss$", "mit"),
+    (r"^(\w{3,}[aeiou])d$", r"\1s"), (r"^(\w{3,}[iu])s$", r"\1d"),
+)
 
 #: Endings that inflection may remove from a stem, optionally after a repeated consonant ("bitten").
 _ENDING = re.compile(r"^(?:[b-df-hj-np-tv-z])?(?:s|es|ed|en|er|ing|ly|al|ic|ion|y|e|ie)$")
@@ -253,13 +262,19 @@ class Vocabulary:
         stem = tokenize(w)
         # A clipped word is a bare start: the stemmer finds no ending to take off ("vexo").
         # A whole word it does shorten ("kennels" -> "kennel") is not completed to another ("kennelworth").
-        if stem != [w] or self.df(stem)[w] >= self._floor():
+        if stem != [w]:
             return [], 0
+        own = self.df(stem)[w]
         ctx = self._context(w, context)
         if not ctx:
             return [], 0
         near = sorted(((t, n) for t, n in self.search.terms_with_prefix(stem[0], limit=CLIP_CANDIDATES).items()
                        if len(t) > len(stem[0]) + 1 and n >= CLIP_MIN_DF and t.isalpha()), key=lambda kv: -kv[1])
+        if own >= self._floor():
+            # A clipping the corpus uses too ("vexo" in a few patient pages, "vexoplasmosis" in
+            # thousands of passages): read as its completion as well, when a completion is
+            # CLIP_DOMINANCE times as common; only such completions are candidates.
+            near = [(t, n) for t, n in near if n >= CLIP_DOMINANCE * own]
         together = {t: self.together(t, ctx) for t, _n in near[:CLIP_COMPLETIONS]}
         best = max(together, key=lambda t: together[t], default="")
         if not best or not together[best]:
@@ -285,6 +300,11 @@ class Vocabulary:
 
     def _floor(self) -> int:
         return max(1, round(self.settings.spelling_min_share * self._n))
+
+    @property
+    def spelling_floor(self) -> int:
+        """Passages under which a word may be a misspelling or a clipping (``spelling_min_share``)."""
+        return self._floor()
 
     def lexicon(self, question: str) -> list[Expansion]:
         """Abbreviations and synonyms of the question's n-grams, from the corpus lexicon."""

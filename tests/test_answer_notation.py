@@ -1,0 +1,139 @@
+"""Clinical note shorthand, word families the stemmer splits, and question pieces after a stating opening
+(small real stores of invented topics)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from medcite.answer.notation import read_notation
+from medcite.answer.understand import understand
+from medcite.answer.vocabulary import Vocabulary
+from medcite.engine import Engine
+from medcite.eval.faithfulness import article_text
+
+
+def _doc(title: str, kind: str, paragraphs: list[str]) -> str:
+    body = "\n\n".join(f"## Part {i}\n\n{p}" for i, p in enumerate(paragraphs, 1))
+    return f"---\ntitle: {title}\nkind: {kind}\n---\n# {title}\n\n{body}\n"
+
+
+def test_note_shorthand_is_read_as_words() -> None:
+    assert read_notation("hx of falls, sx for 2 days, dx unclear; tx?") == (
+        "history of falls, symptoms for 2 days, diagnosis unclear; treatment?")
+    assert read_notation("Hx of falls w/o LOC, s/p repair") == "history of falls without LOC, after repair"
+    assert read_notation("how soon to the OR?") == "how soon to surgery?"
+    # Inside a word, in capitals (a name's suffix), or "or" the conjunction: left alone.
+    assert read_notation("ptx or hemothorax; Vexolin FX") == "ptx or hemothorax; Vexolin FX"
+
+
+# Invented: a "vexo fracture" guideline; a "vexo sprain" guideline answers "how soon" for admitted
+# patients too, so a question that loses "fx" (or cannot read "admitted" as "admission") can be
+# led by the sprain.
+KENNEL = {
+    "fracture.md": _doc("Vexo fracture in older adults", "guideline", [
+        "Surgery for a vexo fracture within 48 hours of admission is associated with better outcomes.",
+        "Offer wound prophylaxis to patients undergoing vexo fracture surgery.",
+        "Vexo fracture is common after falls.",
+    ]),
+    "sprain.md": _doc("Vexo sprain", "guideline", [
+        "Admitted patients with a vexo sprain should start walking within 6 hours of admission.",
+        "A vexo sprain last night can be rested at home.",
+        "Vexo sprains go away within 6 weeks.",
+    ]),
+}
+
+
+@pytest.fixture(scope="module")
+def kennel(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(KENNEL)
+
+
+def test_a_vignette_in_note_shorthand_is_answered_from_what_it_stands_for(kennel: Engine) -> None:
+    q = "81F with vexo fx admitted last night - how soon should she go to the OR?"
+    u = understand(q, Vocabulary(kennel.backend, kennel.repository, kennel.settings.ask))
+    assert u.question == q  # shown as typed
+    assert "fracture" in u.sub_questions[0].words
+    art = kennel.ask(q)
+    assert art.answerable
+    first = article_text(art).splitlines()[0]
+    assert "within 48 hours of admission" in first, article_text(art)
+
+
+def test_a_latin_verb_meets_its_noun(kennel: Engine) -> None:
+    vocab = Vocabulary(kennel.backend, kennel.repository, kennel.settings.ask)
+    # "admitted" -> "admit", "admission" -> "admiss": one word to the reader.
+    assert "admiss" in {e.term for e in vocab.variants("admitted")}
+    assert "admit" in {e.term for e in vocab.variants("admission")}
+    # A stem that only looks like one ("bas" of "base") gains nothing.
+    assert not {e.term for e in vocab.variants("base")} & {"bad"}
+
+
+# Invented: "kennel vexoma" has one first-line regimen; "vacancy tumour" has a guideline that says
+# "first-line chemotherapy regimen" more often, so a piece asked without its subject goes there.
+VEXOMA = {
+    "vexoma.md": _doc("Kennel vexoma", "guideline", [
+        "Regimen KV-3 is recommended as first-line chemotherapy for kennel vexoma.",
+        "Kennel vexoma is staged with a chest scan.",
+    ]),
+    "vexoma-info.md": _doc("Kennel vexoma", "patient-info", [
+        "Kennel vexoma is a rare tumour of the paw.",
+    ]),
+    "vacancy.md": _doc("Vacancy tumour", "guideline", [
+        "The first-line chemotherapy regimen for vacancy tumour is regimen VT-9, the regimen of first choice.",
+        "Vacancy tumour chemotherapy regimens are given first line for six cycles.",
+    ]),
+    # Enough other passages that "chemotherapy" and "regimen" are rare words, as in a real library.
+    "kennels.md": _doc("Kennel upkeep", "research", [
+        f"Kennel floor {i} evaluation shows it is swept at {i % 12 + 1} o'clock." for i in range(400)]),
+}
+
+
+@pytest.fixture(scope="module")
+def vexoma(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(VEXOMA)
+
+
+def test_a_question_piece_after_a_stating_opening_asks_about_its_subject(vexoma: Engine) -> None:
+    art = vexoma.ask("kennel vexoma, what chemotherapy regimen first line?")
+    assert art.answerable and not art.uncovered
+    text = article_text(art)
+    assert "Regimen KV-3" in text.splitlines()[0], text
+
+
+def test_a_misspelt_word_is_as_generic_as_the_word_it_is_read_as(vexoma: Engine) -> None:
+    vocab = Vocabulary(vexoma.backend, vexoma.repository, vexoma.settings.ask)
+    u = understand("Is kennel vexoma common? And what does the evalution show?", vocab)
+    # "evalution" is "evaluation", a word of every other passage: the piece names nothing of its own
+    # and asks about the previous piece's subject.
+    assert "vexoma" in u.sub_questions[1].words
+
+
+def test_a_piece_whose_opening_names_what_no_source_holds_is_answered_as_asked(vexoma: Engine) -> None:
+    # Read with its opening's words, the piece is covered by nothing; read alone, it is.
+    art = vexoma.ask("Blorptastic quarnification worries us, how many cycles of chemotherapy are given "
+                     "for vacancy tumour?")
+    assert art.answerable
+    assert "six cycles" in article_text(art)
+
+
+# Invented: shepherds' pages call vexoplasmosis "vexo" a few times; the guidelines write it out.
+LAMBING = {
+    "guideline.md": _doc("Vexoplasmosis in lambing season", "guideline", [
+        f"Vexoplasmosis in flock {i} during lambing season was treated with hay rest for {i % 9 + 5} days."
+        for i in range(120)]),
+    "shepherds.md": _doc("What shepherds say", "patient-info", ["Shepherds call it vexo in lambing season."]),
+    "glaze.md": _doc("Vexoid glazes", "research", [f"Vexoid glaze {i} dries in a kiln." for i in range(60)]),
+}
+
+
+def test_a_clipping_the_corpus_also_uses_is_read_as_its_far_commoner_completion(
+        engine_of_docs: Callable[[dict[str, str]], Engine]) -> None:
+    eng = engine_of_docs(LAMBING)
+    vocab = Vocabulary(eng.backend, eng.repository, eng.settings.ask)
+    u = understand("how is vexo treated in lambing season?", vocab)
+    assert ("vexo", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}
+    assert not {e.term for e in u.expansions if e.of == "vexo"} & {"vexoid"}
+    art = eng.ask("how is vexo treated in lambing season?")
+    assert art.answerable and "hay rest" in article_text(art).splitlines()[0]
