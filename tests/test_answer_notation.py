@@ -102,14 +102,6 @@ def test_a_question_piece_after_a_stating_opening_asks_about_its_subject(vexoma:
     assert "Regimen KV-3" in text.splitlines()[0], text
 
 
-def test_a_misspelt_word_is_as_generic_as_the_word_it_is_read_as(vexoma: Engine) -> None:
-    vocab = Vocabulary(vexoma.backend, vexoma.repository, vexoma.settings.ask)
-    u = understand("Is kennel vexoma common? And what does the evalution show?", vocab)
-    # "evalution" is "evaluation", a word of every other passage: the piece names nothing of its own
-    # and asks about the previous piece's subject.
-    assert "vexoma" in u.sub_questions[1].words
-
-
 def test_a_piece_whose_opening_names_what_no_source_holds_is_answered_as_asked(vexoma: Engine) -> None:
     # Read with its opening's words, the piece is covered by nothing; read alone, it is.
     art = vexoma.ask("Blorptastic quarnification worries us, how many cycles of chemotherapy are given "

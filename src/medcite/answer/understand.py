@@ -331,7 +331,7 @@ def understand(
             subs.append(SubQuestion(text=p, intents=subs[-1].intents, words=words))
             prev_words = words
             continue
-        if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab, everything) for w in words)):
+        if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab) for w in words)):
             # "..., and how often should MRI be done?": a piece whose own words are all
             # generic ("done", "order", "first") asks about the previous piece's subject; so
             # does a piece of one word that continues its sentence ("Is X safe, and how often is
@@ -455,21 +455,12 @@ def unseen_years(asked: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
     return tuple(y for y in years if vocab.df([y])[y] == 0)
 
 
-def _specific(word: str, vocab: Vocabulary, context: Sequence[str] = ()) -> bool:
-    """Whether ``word`` can name a subject: rarer than ``generic_idf`` (or unknown to the corpus).
-
-    A misspelt or clipped word is as specific as the word it is read as ("the initial eval" is
-    generic, as "evaluation" is).
-    """
+def _specific(word: str, vocab: Vocabulary) -> bool:
+    """Whether ``word`` can name a subject: rarer than ``generic_idf`` (or unknown to the corpus)."""
     toks = tokenize(word)
     if not toks:
         return False
     n = vocab.df(toks)[toks[0]]
-    if n < vocab.spelling_floor:
-        done, _n = vocab.completion(word, context)
-        read = done or vocab.corrections(word)
-        if read:
-            toks, n = [read[0].term], vocab.df([read[0].term])[read[0].term]
     return n == 0 or vocab.idf(toks[0]) >= vocab.settings.generic_idf
 
 

@@ -301,11 +301,6 @@ class Vocabulary:
     def _floor(self) -> int:
         return max(1, round(self.settings.spelling_min_share * self._n))
 
-    @property
-    def spelling_floor(self) -> int:
-        """Passages under which a word may be a misspelling or a clipping (``spelling_min_share``)."""
-        return self._floor()
-
     def lexicon(self, question: str) -> list[Expansion]:
         """Abbreviations and synonyms of the question's n-grams, from the corpus lexicon."""
         words = re.findall(r"[A-Za-z0-9][\w'/.-]*[\w]|[A-Za-z0-9]", question)
