@@ -117,15 +117,27 @@ LAMBING = {
         for i in range(120)]),
     "shepherds.md": _doc("What shepherds say", "patient-info", ["Shepherds call it vexo in lambing season."]),
     "glaze.md": _doc("Vexoid glazes", "research", [f"Vexoid glaze {i} dries in a kiln." for i in range(60)]),
+    "mill.md": _doc("Zorp and blick", "research", [f"Zorp meets blick in mill {i}." for i in range(6)]),
 }
 
 
-def test_a_clipping_the_corpus_also_uses_is_read_as_its_far_commoner_completion(
-        engine_of_docs: Callable[[dict[str, str]], Engine]) -> None:
-    eng = engine_of_docs(LAMBING)
+@pytest.fixture(scope="module")
+def lambing(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(LAMBING)
+
+
+def test_a_clipping_the_corpus_also_uses_is_read_as_its_far_commoner_completion(lambing: Engine) -> None:
+    eng = lambing
     vocab = Vocabulary(eng.backend, eng.repository, eng.settings.ask)
     u = understand("how is vexo treated in lambing season?", vocab)
     assert ("vexo", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}
     assert not {e.term for e in u.expansions if e.of == "vexo"} & {"vexoid"}
     art = eng.ask("how is vexo treated in lambing season?")
     assert art.answerable and "hay rest" in article_text(art).splitlines()[0]
+
+
+def test_a_clipping_is_read_by_more_of_the_question_than_its_two_rarest_words(lambing: Engine) -> None:
+    vocab = Vocabulary(lambing.backend, lambing.repository, lambing.settings.ask)
+    # "zorp" and "blick" are the rarest words and never meet vexoplasmosis; "lambing" does.
+    u = understand("how is vexo treated in lambing season when zorp and blick are about?", vocab)
+    assert ("vexo", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}

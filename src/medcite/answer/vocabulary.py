@@ -40,6 +40,8 @@ CLIP_COMPLETIONS = 10
 #: Share of the chosen completion's letters another completion must begin with to be
 #: another form of it ("vexoplasm-a"/"vexoplasm-osis" share 9 of 12; "vexo-id" 4).
 CLIP_FAMILY_SHARE = 0.7
+#: How many of the question's rarest other terms read a clipped word (see ``Vocabulary._context``).
+CLIP_CONTEXT = 4
 #: How much commoner than a clipping the corpus itself uses its completion must be to be read
 #: for it (docs/decisions.md, "Session 14").
 CLIP_DOMINANCE = 100
@@ -251,7 +253,7 @@ class Vocabulary:
         by co-occurrence, as for an initial (:meth:`clipped`). Only for a word
         the corpus barely uses itself (under the spelling floor), only among
         completions in ``CLIP_MIN_DF`` passages or more, and only when at least
-        one passage holds the completion with one of the question's two rarest
+        one passage holds the completion with one of the question's four rarest
         other terms. Returns the expansions (the completion and other forms of
         it) and the completion's co-occurrence count, so a caller can weigh it
         against a correction.
@@ -292,11 +294,16 @@ class Vocabulary:
         return len(self.search.search_query(q))
 
     def _context(self, word: str, words: Sequence[str]) -> tuple[str, ...]:
-        """The two rarest index terms of ``words`` (other than ``word``'s) that the corpus uses."""
+        """The four rarest index terms of ``words`` (other than ``word``'s) that the corpus uses.
+
+        Four, not two: a vignette's two rarest words are often a lab's or an artery's short form
+        ("MCA", "Hb") that never meets the clipped word ("trach"); MedicationQA's "cipro ... urinary
+        tract infection" is read as ciprofloxacin only with four (docs/decisions.md, "Session 14").
+        """
         own = set(tokenize(word))
         toks = [t for w in words for t in tokenize(w) if t not in own and not t.isdigit()]
         dfs = {t: n for t, n in self.df(toks).items() if n >= CLIP_MIN_DF}
-        return tuple(sorted(dfs, key=lambda t: dfs[t])[:2])
+        return tuple(sorted(dfs, key=lambda t: dfs[t])[:CLIP_CONTEXT])
 
     def _floor(self) -> int:
         return max(1, round(self.settings.spelling_min_share * self._n))
