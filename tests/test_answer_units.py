@@ -10,6 +10,7 @@ from medcite.answer import AUDIENCE_CHOICES, resolve_audience
 from medcite.answer.compose import facet_of, trim_connective
 from medcite.answer.followups import subject_name
 from medcite.answer.levels import guideline_level, study_design
+from medcite.answer.rank import ANSWER_CUES
 from medcite.answer.threads import ThreadNotFound, ThreadStore
 from medcite.index.base import ScoredId
 from medcite.index.query import SearchQuery, WeightedTerm, cap_per_doc
@@ -56,6 +57,15 @@ def test_facet_follows_the_asked_question_type() -> None:
     assert facet_of(s, ["dose"]) == "dosing"
     assert facet_of(s, ["treatment"]) == "treatment"
     assert facet_of("Duplex ultrasound is the test of choice.", []) == "diagnosis"
+
+
+@pytest.mark.parametrize("text", ["Offer a 5-day course of the antibiotic.", "Consider a 7- to 10-day course.",
+                                  "Give it for 5 days.", "Repeat every 12-month interval."])
+def test_a_duration_written_with_a_hyphen_answers_how_long(text: str) -> None:
+    # "5-day course" is how guidelines write durations; the timing cue and the number feature see it.
+    assert ANSWER_CUES["timing"].search(text)
+    assert ANSWER_CUES["threshold"].search(text)
+    assert facet_of(text, ["timing"]) == "treatment"  # durations are filed under treatment
 
 
 def test_follow_up_subject_is_a_cited_documents_name() -> None:

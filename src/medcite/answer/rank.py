@@ -35,12 +35,13 @@ FEATURES: tuple[str, ...] = (
     "cue_overlap", "numbers", "sentence_rel", "fragment",
 )
 _NUM_UNIT = re.compile(
-    r"\d(?:[\d.,]*)\s*(?:%|percent|mg|g|kg|mcg|µg|ml|mL|l|mmol|mg/dl|mg/dL|g/dL|mmHg|ms|mm|cm|cc|units?|IU|"
+    r"\d(?:[\d.,]*)\s*-?\s*(?:%|percent|mg|g|kg|mcg|µg|ml|mL|l|mmol|mg/dl|mg/dL|g/dL|mmHg|ms|mm|cm|cc|units?|IU|"
     r"hours?|h|hrs?|minutes?|min|days?|d|weeks?|wks?|months?|years?|times|x|mg/kg|/hpf)\b|"
-    r"[<>≤≥]\s*\d|\b\d+\s*(?:to|-|–)\s*\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
+    r"[<>≤≥]\s*\d|\b\d+\s*-?\s*(?:to|-|–)\s*\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
     re.I,
 )
-_TIME = re.compile(r"\b(\d+|one|two|three|four|six|twelve)\s*(?:to\s*\d+\s*)?(hours?|h|minutes?|min|days?|weeks?|"
+# "5 days", "5-day course", "7- to 10-day course".
+_TIME = re.compile(r"\b(\d+|one|two|three|four|six|twelve)\s*-?\s*(?:to\s*\d+\s*-?\s*)?(hours?|h|minutes?|min|days?|weeks?|"
                    r"months?|years?)\b|\b(daily|weekly|monthly|annually|yearly|every|within|before|after|until|"
                    r"at least|immediately)\b", re.I)
 #: What a sentence carries when it answers a question type (a number for a threshold, a time
