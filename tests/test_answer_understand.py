@@ -42,6 +42,21 @@ def test_and_is_before_a_verb_continues_the_statement() -> None:
     assert split_message("Is the rash contagious, and is it itchy?")[1] == ["Is the rash contagious", "is it itchy"]
 
 
+def test_a_question_typed_on_at_the_end_of_a_statement_is_its_own_piece() -> None:
+    assert split_message("my dad keeps falling and takes a lot of pills what can we do")[1] == [
+        "my dad keeps falling and takes a lot of pills", "what can we do"]
+    assert split_message("i have a rash on my arm should i see a doctor")[1] == [
+        "i have a rash on my arm", "should i see a doctor"]
+    # A clause joined by "when" is not a question; a sentence that already asks is cut as before.
+    assert split_message("my knee hurts when i walk")[1] == ["my knee hurts when i walk"]
+    assert split_message("suspected vexoma, what imaging should I order first?")[1] == [
+        "suspected vexoma", "what imaging should I order first"]
+
+
+def test_the_askers_feelings_are_not_the_subject() -> None:
+    assert content_words("i am worried she will break her hip") == ["break", "hip"]
+
+
 def test_a_request_without_question_mark_is_the_question() -> None:
     case, asks = split_message("3-year-old for surgery tomorrow. Mom asks when to stop breastfeeding.")
     assert asks == ["Mom asks when to stop breastfeeding."] and case == ["3-year-old for surgery tomorrow."]

@@ -88,7 +88,8 @@ _PEOPLE = set(
     hi hello guy guys someone anyone ok okay also still even always usually every whole
     wat whats hows u ur r pls plz thx im dont cant wont doesnt isnt
     meaning mean means definition define defined explain explanation info information question questions
-    regarding anything something happen happens happened happening""".split()
+    regarding anything something happen happens happened happening
+    worried worry worrying scared afraid concerned wondering""".split()
 )
 #: Words that name nothing: a question word typed one letter off is one of these.
 _FUNCTION = frozenset(STOPWORDS | _PEOPLE | {"two", "three", "four", "five"})
@@ -245,7 +246,27 @@ def intents_of(text: str) -> tuple[str, ...]:
 
 def _is_question(sentence: str) -> bool:
     s = sentence.strip()
-    return s.endswith("?") or bool(_QSTART.match(s)) or bool(_EMBEDDED.search(s))
+    return s.endswith("?") or bool(_QSTART.match(s)) or bool(_EMBEDDED.search(s)) or bool(_TAIL_Q.search(s))
+
+
+#: A question typed on at the end of a statement with no punctuation between ("she keeps falling
+#: what can we do"): a question word and an auxiliary ("what can", "how do", "should i"). Not a
+#: bare "when" or "if", which join clauses ("it hurts when i walk").
+_TAIL_Q = re.compile(
+    r"(?<=[a-z0-9])\s+(?=(?:what|how|which|why|where)\s+(?:can|could|should|do|does|did|is|are|will|would)\s+\w"
+    r"|(?:should|can|could|is|are|do|does)\s+(?:i|we|he|she|they|it)\s+\w)", re.I)
+
+
+def _tail_question(sentence: str) -> str:
+    """A statement with a question typed on at its end, cut with a comma before the question
+    ("she keeps falling, what can we do"); other sentences as they are."""
+    if _QSTART.match(sentence):
+        return sentence
+    m = _TAIL_Q.search(sentence)
+    if not m or re.search(r"\b(?:what|how|which|why|where|when|who)\b|[,;:?-]", sentence[:m.start()], re.I):
+        # Already a question ("what imaging should I order"), or punctuated: the other splits apply.
+        return sentence
+    return f"{sentence[:m.start()]},{sentence[m.start():]}"
 
 
 def split_message(text: str) -> tuple[list[str], list[str]]:
@@ -260,7 +281,7 @@ def split_message(text: str) -> tuple[list[str], list[str]]:
 
 def _split(text: str) -> tuple[list[str], list[tuple[str, bool]]]:
     """:func:`split_message`, each piece with whether it continues its sentence (is not its first)."""
-    sentences = [s.strip() for s in _SENT.split(text.strip()) if s and s.strip()]
+    sentences = [_tail_question(s.strip()) for s in _SENT.split(text.strip()) if s and s.strip()]
     asks = [s for s in sentences if _is_question(s)]
     case = [s for s in sentences if s not in asks]
     if not asks:
