@@ -71,7 +71,7 @@ def test_question_types() -> None:
     assert "treatment" in intents_of("first line treatment for uncomplicated UTI in women")
     # Whether two things go together is a safety question, not "what is" one.
     for q in ("can i drink coffee while taking the pills", "is it ok to take both at the same time",
-              "is it bad to take the pills every day"):
+              "is it bad to take the pills every day", "can i take the pills with high blood pressure"):
         assert "safety" in intents_of(q) and "definition" not in intents_of(q), q
 
 

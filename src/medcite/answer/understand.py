@@ -46,7 +46,7 @@ INTENT_PATTERNS: dict[str, str] = {
     # Whether two things go together ("can I drink X while taking Y", "is it ok to take X with Y").
     "safety": r"\b(safe|safety|side effects?|harm\w*|risks?|interact\w*|contraindicat\w*|"
               r"while (?:taking|on|using)|(?:ok|okay|alright|fine|bad|dangerous|risky) (?:to|for)|together|"
-              r"at the same time|mix\w*|combin\w*)\b",
+              r"at the same time|mix\w*|combin\w*|(?:take|use|have|give)\b[^?.;]{1,40}?\bwith)\b",
 }
 _INTENTS = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
 _QWORD = (r"(?:what(?:'s)?|how|when|which|who|why|where|should|shall|is|are|can|could|does|do|did|will|would|"
