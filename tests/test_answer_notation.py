@@ -118,6 +118,7 @@ LAMBING = {
     "shepherds.md": _doc("What shepherds say", "patient-info", ["Shepherds call it vexo in lambing season."]),
     "glaze.md": _doc("Vexoid glazes", "research", [f"Vexoid glaze {i} dries in a kiln." for i in range(60)]),
     "mill.md": _doc("Zorp and blick", "research", [f"Zorp meets blick in mill {i}." for i in range(6)]),
+    "hock.md": _doc("Vexoedema", "research", [f"Vexoedema swells hock {i} in lambing season." for i in range(6)]),
 }
 
 
@@ -141,3 +142,23 @@ def test_a_clipping_is_read_by_more_of_the_question_than_its_two_rarest_words(la
     # "zorp" and "blick" are the rarest words and never meet vexoplasmosis; "lambing" does.
     u = understand("how is vexo treated in lambing season when zorp and blick are about?", vocab)
     assert ("vexo", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}
+
+
+def test_a_plural_clipping_is_read_as_its_completion(lambing: Engine) -> None:
+    vocab = Vocabulary(lambing.backend, lambing.repository, lambing.settings.ask)
+    u = understand("how are vexos treated in lambing season?", vocab)
+    assert ("vexos", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}
+
+
+def test_half_of_a_compound_typed_apart_is_not_completed_to_another_word(lambing: Engine) -> None:
+    vocab = Vocabulary(lambing.backend, lambing.repository, lambing.settings.ask)
+    # "vexo edema" is "vexoedema" written as two words, not a clipped "vexoplasmosis".
+    u = understand("is vexo edema in lambing season serious?", vocab)
+    assert not [e for e in u.expansions if e.of == "vexo" and e.source == "completion"]
+
+
+def test_a_question_that_names_nothing_asks_about_what_was_named_last(vexoma: Engine) -> None:
+    vocab = Vocabulary(vexoma.backend, vexoma.repository, vexoma.settings.ask)
+    u = understand("Our dog limps and has a rash on the paw, the vet said kennel vexoma. What is that?", vocab)
+    words = u.sub_questions[0].words
+    assert "vexoma" in words and "rash" not in words and "paw" not in words

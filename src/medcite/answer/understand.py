@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medcite.answer.notation import read_notation
 from medcite.answer.vocabulary import Expansion, Vocabulary
@@ -101,6 +101,8 @@ _THING = re.compile(r"\b(it|its|it's|they|them|their|this|these|those)\b|"
                     # another one?"), not counting one ("one dose", "one of two tablets").
                     r"\b(?:one|ones)(?=\s*(?:$|[,.;:?!]|(?:by|in|on|at|to|and|or|if|when|again|too|now|"
                     r"anyway|today|yesterday|tonight|a day)\b))", re.I)
+#: What a question that names nothing points back with ("what is that?", "is it serious?").
+_POINTS_BACK = re.compile(r"\b(it|its|it's|this|that|these|those|they|them)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|him|her|his)\b", re.I)
 _CONTINUATION = re.compile(r"^\W*(and|also|what about|how about|what if|but|so|then|ok so)\b", re.I)
 _AGE = re.compile(
@@ -370,6 +372,13 @@ def understand(
         subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words, states=states))
         prev_words = words or prev_words
     case_words = named(" ".join(case))
+    if case:
+        # "They said it was vexoma. What is that?": a question that names nothing and points back
+        # ("that", "it") asks about what the message named last, not about all of its case.
+        last = [c for c in re.split(r"[,;:]|\band\b|\bbut\b", case[-1]) if named(c)]
+        named_last = tuple(named(last[-1])) if last else ()
+        subs = [replace(sq, words=named_last) if not sq.words and named_last and _POINTS_BACK.search(sq.text)
+                else sq for sq in subs]
     shared: list[str] = []
     if len(subs) > 1:
         # Words asked about in more than one piece are the subject.
