@@ -162,3 +162,21 @@ def test_a_question_that_names_nothing_asks_about_what_was_named_last(vexoma: En
     u = understand("Our dog limps and has a rash on the paw, the vet said kennel vexoma. What is that?", vocab)
     words = u.sub_questions[0].words
     assert "vexoma" in words and "rash" not in words and "paw" not in words
+
+
+# Invented: every "vexitis" page opens with the same pointer to a table; one page also says how
+# the disease shows itself.
+_KINDS = [a + b for a in ("ka", "lo", "mi", "nu", "pe", "ri", "so") for b in ("bar", "dun", "fex", "gor", "hil", "jat")]
+VEXITIS = {
+    f"{k}.md": _doc(f"{k.title()} vexitis", "patient-info", [
+        f"The Kennel Ontology provides the following list of signs and symptoms for {k} vexitis.",
+        f"{k.title()} vexitis starts with a limp in the left hind leg." if k == "rifex" else f"{k.title()} vexitis is rare.",
+    ]) for k in _KINDS
+}
+
+
+def test_page_boilerplate_does_not_lead(engine_of_docs: Callable[[dict[str, str]], Engine]) -> None:
+    eng = engine_of_docs(VEXITIS)
+    art = eng.ask("what are the signs and symptoms of rifex vexitis?", audience="patient")
+    assert art.answerable
+    assert "limp in the left hind leg" in article_text(art).splitlines()[0], article_text(art)

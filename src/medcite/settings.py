@@ -116,6 +116,14 @@ class AskSettings:
     #: took 172 ms on one and 93 ms on two on this 2-core machine (no AVX-512, so int8 is slow); `medcite
     #: serve` gives each worker cores / workers so that workers do not oversubscribe the CPU.
     encoder_threads: int = 2
+    #: Template sentences (answer.templates): among each covered sub-question's ``template_top`` best
+    #: candidates, a sentence whose words other than its title's (``template_min_terms`` or more) all
+    #: occur together in ``template_min_docs`` documents or more does not lead or make a key point; 0
+    #: turns the check off. Page boilerplate reaches the cap of 30 and statements of fact 1
+    #: (docs/decisions.md, "Session 14"); each check is one conjunctive query of 1-3 ms.
+    template_top: int = 25
+    template_min_terms: int = 5
+    template_min_docs: int = 30
     #: A lead sentence must itself hold this idf-weighted share of the question's concepts
     #: (when any candidate does); chosen on the dev split (docs/decisions.md).
     lead_min_coverage: float = 0.6

@@ -28,6 +28,7 @@ from medcite.answer.rerank import CachedEncoder, rerank
 from medcite.answer.retrieve import Candidate, QueryTerms, dedupe, retrieve
 from medcite.answer.select import Evidence, select
 from medcite.answer.semantic import Encoder, relevance
+from medcite.answer.templates import mark_templates
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
 from medcite.answer.understand import Understanding, understand
 from medcite.answer.vocabulary import Vocabulary
@@ -74,6 +75,10 @@ def run(
         if sum(sa.covered for sa in evidence1.sub_answers) > sum(sa.covered for sa in evidence.sub_answers):
             u, found, evidence = alone, found1, evidence1
     terms, cands, docs, abbreviations, scored = found.terms, found.cands, found.docs, found.abbreviations, found.scored
+    if settings.template_min_docs > 0:
+        # Page boilerplate ("... provides the following list of signs and symptoms for X") does not lead.
+        scored = mark_templates(search, scored, docs, {sa.index for sa in evidence.sub_answers if sa.covered},
+                                settings)
     first_stage = scored
     if encoder is not None and evidence.answerable:
         # One embedding per distinct text: the rerank and the relevance check share sentences.

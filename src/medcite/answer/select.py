@@ -229,7 +229,10 @@ def select(
         # A lead must answer on its own: its own words cover most of what is asked
         # (a passage's best sentence is not always the one that states the answer).
         # A heading or list label ("Lower extremity edema in the absence of …") states nothing.
-        statements = [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)] or pool
+        # Page boilerplate (answer.templates) leads only when nothing else can.
+        statements = ([s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)
+                       and not s.features.get("templated", 0.0)]
+                      or [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)] or pool)
         leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
                      and s.features["cov_sentence"] >= settings.lead_min_coverage]
                     or [s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or statements)
@@ -251,7 +254,7 @@ def select(
     for i, pool in pools.items():
         kinds = [lead_kind[i]] if i in lead_kind else list(order)
         same = [s for s in pool if s.cand.sentence.source_kind in kinds and not s.features.get("fragment", 0.0)
-                and not _note(s.cand.sentence.text)]
+                and not _note(s.cand.sentence.text) and not s.features.get("templated", 0.0)]
         for limit in (KEY_POINT_MAX_WORDS, LEAD_MAX_WORDS):
             if any(_words(s.cand.sentence.text) <= limit and take(s, "key-point") for s in same):
                 break
