@@ -82,7 +82,7 @@ _PEOPLE = set(
     """patient patients pt pts person people son daughter kid kids mom
     mum mother dad father parent parents husband wife partner grandma grandmother grandpa grandfather nephew niece
     uncle aunt friend family doctor doc physician nurse student year years yr yrs yo old month months week weeks
-    day days hour hours morning night tonight tomorrow today yesterday last ago recently just got get getting
+    day days hour hours morning night tonight tomorrow today yesterday last ago recently just got get gets getting
     go goes going went gone take takes taking
     taken keep keeps want know think tell told said says asks ask mentioned thing things lot really thanks please
     hi hello guy guys someone anyone ok okay also still even always usually every whole
