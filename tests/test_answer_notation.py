@@ -180,3 +180,17 @@ def test_page_boilerplate_does_not_lead(engine_of_docs: Callable[[dict[str, str]
     art = eng.ask("what are the signs and symptoms of rifex vexitis?", audience="patient")
     assert art.answerable
     assert "limp in the left hind leg" in article_text(art).splitlines()[0], article_text(art)
+
+
+def test_lower_case_words_are_not_looked_up_as_a_short_form(vexoma: Engine) -> None:
+    # A definition mined from a parenthesis ("... every 21 days (day 1)") makes "day 1" a short form;
+    # typed in lower case it is two words, while an initial and a word ("q vexo") stays a short form.
+    conn = vexoma.store.conn
+    doc = conn.execute("SELECT id FROM documents LIMIT 1").fetchone()[0]
+    conn.executemany("INSERT INTO lexicon (doc_id, kind, term, expansion) VALUES (?, 'abbreviation', ?, ?)",
+                     [(doc, "day 1", "vexocillin regimen"), (doc, "q vexo", "Quarry vexoma")])
+    conn.commit()
+    vocab = Vocabulary(vexoma.backend, vexoma.repository, vexoma.settings.ask)
+    assert not [e for e in vocab.lexicon("what happens on day 1 of kennel vexoma?") if e.of == "day 1"]
+    assert [e for e in vocab.lexicon("what happens on Day 1 of kennel vexoma?") if e.of == "day 1"]
+    assert {e.term for e in vocab.lexicon("is q vexo treatable?")} >= {"quarri", "vexoma"}

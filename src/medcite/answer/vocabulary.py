@@ -342,9 +342,16 @@ class Vocabulary:
                 grams[key] = surface
         if not grams:
             return []
+        # Several words in lower case ("on day 1", "95% ci") are words, not a short form: the corpus's
+        # definitions of such strings are a sentence's parenthesis ("(day 1)" after a regimen), not
+        # an abbreviation. An initial and a word ("h. pylori", "h pylori"; not the words "a" and "i") is one.
+        plain = {k for k, v in grams.items()
+                 if " " in k and not any(c.isupper() for c in v) and not re.match(r"^[b-hj-z]\.? ", k)}
         out: list[Expansion] = []
         per_term: dict[str, int] = {}
         for e in self.repo.lexicon(list(grams)):
+            if e.kind == "abbreviation" and e.term in plain:
+                continue
             if per_term.get(e.term, 0) >= self.settings.lexicon_max_per_term:
                 continue
             per_term[e.term] = per_term.get(e.term, 0) + 1
