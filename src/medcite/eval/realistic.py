@@ -52,7 +52,7 @@ class Realistic:
     form: dict[str, str]
     thread: dict[str, list[str]]
     out_of_scope: list[EvalQuestion]
-    #: Out-of-scope questions written later as a whole batch, all test (id -> batch name).
+    #: Questions written later as a whole batch (id -> batch name): test whole, or dev whole ("dev-...").
     batch: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -140,6 +140,9 @@ def eval_realistic(
         result.tables.append(_curve(split, qs, oos, free_arts))
     for name in sorted(set(rs.batch.values())):
         # A batch written after the first scorings, before the changes it scores: reported on its own too.
+        # A batch written whole for the dev split (looked at, tuned on) is part of the dev tables only.
+        if all(rs.split[q] == "dev" for q, b in rs.batch.items() if b == name):
+            continue
         held = [q for q in rs.out_of_scope if rs.batch.get(q.qid) == name]
         if held:
             rest = [q for q in rs.out_of_scope if rs.split[q.qid] == "test" and q.qid not in rs.batch]
