@@ -56,6 +56,7 @@ def test_a_question_typed_on_at_the_end_of_a_statement_is_its_own_piece() -> Non
 def test_the_askers_feelings_are_not_the_subject() -> None:
     assert content_words("i am worried she will break her hip") == ["break", "hip"]
     assert content_words("who gets vexoma") == ["vexoma"]
+    assert content_words("my dr says i have vexoma") == ["vexoma"]
 
 
 def test_a_request_without_question_mark_is_the_question() -> None:

@@ -81,7 +81,7 @@ def _split_choices(piece: str) -> list[str]:
 _PEOPLE = set(
     """patient patients pt pts person people son daughter kid kids mom
     mum mother dad father parent parents husband wife partner grandma grandmother grandpa grandfather nephew niece
-    uncle aunt friend family doctor doc physician nurse student year years yr yrs yo old month months week weeks
+    uncle aunt friend family doctor doc dr drs physician nurse student year years yr yrs yo old month months week weeks
     day days hour hours morning night tonight tomorrow today yesterday last ago recently just got get gets getting
     go goes going went gone take takes taking
     taken keep keeps want know think tell told said says asks ask mentioned thing things lot really thanks please
