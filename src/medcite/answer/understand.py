@@ -86,7 +86,8 @@ _PEOPLE = set(
     go goes going went gone take takes taking
     taken keep keeps want know think tell told said says asks ask mentioned thing things lot really thanks please
     hi hello guy guys someone anyone ok okay also still even always usually every whole
-    wat whats hows u ur r pls plz thx im dont cant wont doesnt isnt
+    wat whats hows u ur r pls plz thx im ive dont cant wont doesnt isnt hasnt havent didnt wasnt werent arent
+    shouldnt couldnt wouldnt youre theyre shes
     meaning mean means definition define defined explain explanation info information question questions
     regarding anything something happen happens happened happening
     worried worry worrying scared afraid concerned wondering""".split()
