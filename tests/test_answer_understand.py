@@ -79,6 +79,12 @@ def test_question_types() -> None:
         assert "safety" in intents_of(q) and "definition" not in intents_of(q), q
 
 
+def test_a_question_type_word_that_qualifies_a_noun_names_it() -> None:
+    # "severe" asks for a threshold in "is that severe?" and names the disease in "severe vexitis".
+    assert content_words("severe vexitis in pregnancy, which drugs?") == ["severe", "vexitis", "pregnancy"]
+    assert content_words("is that vexitis severe?") == ["vexitis"]
+
+
 def test_content_words_drop_people_and_question_words() -> None:
     assert content_words("my 78 year-old mom has shingles, what causes it?") == ["shingles"]
     assert content_words("58-year-old man with type 2 diabetes") == ["man", "type", "diabetes"]

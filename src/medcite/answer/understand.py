@@ -49,6 +49,8 @@ INTENT_PATTERNS: dict[str, str] = {
               r"at the same time|mix\w*|combin\w*|(?:take|use|have|give)\b[^?.;]{1,40}?\bwith)\b",
 }
 _INTENTS = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
+#: Question-type words that also qualify a noun ("severe hypertension", "massive hemoptysis").
+_QUALIFIERS = frozenset({"severe", "massive"})
 _QWORD = (r"(?:what(?:'s)?|how|when|which|who|why|where|should|shall|is|are|can|could|does|do|did|will|would|"
           r"may|any|need|at what|from when|and what|and how)")
 _QSTART = re.compile(rf"^\W*{_QWORD}\b", re.I)
@@ -218,7 +220,9 @@ def content_words(text: str) -> list[str]:
         parts = re.split(r"[-/]", lw)
         if len(parts) > 1 and all(x in _PEOPLE or x.isdigit() or x in STOPWORDS for x in parts):
             continue  # "year-old", "34-year-old"
-        if any(p.fullmatch(lw) for p in _INTENTS.values()):
+        if any(p.fullmatch(lw) for p in _INTENTS.values()) and not (
+                lw in _QUALIFIERS and re.match(r"\s+[A-Za-z]{3,}", text[m.end():])):
+            # "severe" asks in "is that severe?" and names in "severe hypertension in pregnancy".
             continue
         out.append(lw)
     return list(dict.fromkeys(out))
