@@ -1,5 +1,6 @@
-"""Clinical note shorthand, word families the stemmer splits, and question pieces after a stating opening
-(small real stores of invented topics)."""
+"""Reading questions as people type them: clinical note shorthand, word families the stemmer splits, clipped
+words, question pieces after a stating opening, "what is that?", page boilerplate and lower-case words that
+are no short form (small real stores of invented topics)."""
 
 from __future__ import annotations
 
