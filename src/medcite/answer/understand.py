@@ -86,7 +86,8 @@ _PEOPLE = set(
     uncle aunt friend family doctor doc dr drs physician nurse student year years yr yrs yo old month months week weeks
     day days hour hours morning night tonight tomorrow today yesterday last ago recently just got get gets getting
     go goes going went gone take takes taking
-    taken keep keeps want wants need needs needed know think tell told said says asks ask mentioned thing things
+    taken keep keeps want wants need needs needed order ordered ordering know think tell told said says asks ask
+    mentioned thing things
     lot really thanks please
     hi hello guy guys someone anyone ok okay also still even always usually every whole
     wat whats hows u ur r pls plz thx im ive dont cant wont doesnt isnt hasnt havent didnt wasnt werent arent
