@@ -145,6 +145,14 @@ def test_a_new_question_after_and_is_not_elliptical(trek: Engine) -> None:
     assert u.sub_questions[1].intents != u.sub_questions[0].intents
 
 
+def test_a_population_the_case_denies_does_not_steer(trek: Engine) -> None:
+    vocab = Vocabulary(trek.backend, trek.repository, trek.settings.ask)
+    assert "pregnancy" not in understand("25F, not pregnant, going to 3000 metres. How many nights?", vocab).context
+    assert "pregnancy" not in understand("non-pregnant adult at 3000 metres, how many nights?", vocab).context
+    assert "pregnancy" in understand("25F, pregnant, going to 3000 metres. How many nights?", vocab).context
+    assert "pregnant" not in content_words("25F, not pregnant, going to 3000 metres")
+
+
 def test_one_standing_for_a_named_thing_asks_about_it(trek: Engine) -> None:
     vocab = Vocabulary(trek.backend, trek.repository, trek.settings.ask)
     u = understand("my son carries a rucksack on treks, what should he do if he drops one by accident?", vocab)

@@ -216,6 +216,8 @@ def content_words(text: str) -> list[str]:
             continue
         if _MEASURE.match(lw):
             continue  # an age, sex or lab value ("78f", "18k", "g2p1", "150/95"), not a subject
+        if _negated(text, m.start()) and any(rx.fullmatch(lw) for rx in _POP.values()):
+            continue  # "not pregnant": a population the case excludes is not what it is about
         if all(x in UNITS for x in re.split(r"[-/]", lw)):
             continue  # a lab value's unit ("mg/dL", "g/dl"), not a subject
         parts = re.split(r"[-/]", lw)
@@ -401,7 +403,7 @@ def understand(
         shared = [*prior_topic, *shared]
     shared = list(dict.fromkeys(shared))
     topic = list(dict.fromkeys([*shared, *case_words]))
-    context = tuple(k for k, rx in _POP.items() if rx.search(question))
+    context = tuple(k for k, rx in _POP.items() if any(not _negated(question, m.start()) for m in rx.finditer(question)))
     age = _age(question)
     if age is not None:
         context = tuple(dict.fromkeys([*context, *(["child"] if age < 18 else []), *(["older adult"] if age >= 65 else [])]))
@@ -428,6 +430,14 @@ def _openings(split: Sequence[tuple[str, bool]], subs: Sequence[SubQuestion]) ->
             first = k
         out.append(first if continues and subs[first].states else None)
     return out
+
+
+_NEGATION = re.compile(r"(?:\b(?:not|non|no|never|isn'?t|aren'?t|wasn'?t)\W{1,2}(?:\w+\W+)?)$", re.I)
+
+
+def _negated(text: str, at: int) -> bool:
+    """Whether the word at ``at`` is denied ("not pregnant", "non-pregnant", "isn't currently pregnant")."""
+    return bool(_NEGATION.search(text[max(0, at - 30):at]))
 
 
 def _shorthand(word: str, question: str, vocab: Vocabulary) -> bool:
