@@ -8,16 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
+from library import sections_doc
 from medcite.answer.notation import read_notation
 from medcite.answer.understand import understand
 from medcite.answer.vocabulary import Vocabulary
 from medcite.engine import Engine
 from medcite.eval.faithfulness import article_text
-
-
-def _doc(title: str, kind: str, paragraphs: list[str]) -> str:
-    body = "\n\n".join(f"## Part {i}\n\n{p}" for i, p in enumerate(paragraphs, 1))
-    return f"---\ntitle: {title}\nkind: {kind}\n---\n# {title}\n\n{body}\n"
 
 
 def test_note_shorthand_is_read_as_words() -> None:
@@ -33,12 +29,12 @@ def test_note_shorthand_is_read_as_words() -> None:
 # patients too, so a question that loses "fx" (or cannot read "admitted" as "admission") can be
 # led by the sprain.
 KENNEL = {
-    "fracture.md": _doc("Vexo fracture in older adults", "guideline", [
+    "fracture.md": sections_doc("Vexo fracture in older adults", "guideline", [
         "Surgery for a vexo fracture within 48 hours of admission is associated with better outcomes.",
         "Offer wound prophylaxis to patients undergoing vexo fracture surgery.",
         "Vexo fracture is common after falls.",
     ]),
-    "sprain.md": _doc("Vexo sprain", "guideline", [
+    "sprain.md": sections_doc("Vexo sprain", "guideline", [
         "Admitted patients with a vexo sprain should start walking within 6 hours of admission.",
         "A vexo sprain last night can be rested at home.",
         "Vexo sprains go away within 6 weeks.",
@@ -74,19 +70,19 @@ def test_a_latin_verb_meets_its_noun(kennel: Engine) -> None:
 # Invented: "kennel vexoma" has one first-line regimen; "vacancy tumour" has a guideline that says
 # "first-line chemotherapy regimen" more often, so a piece asked without its subject goes there.
 VEXOMA = {
-    "vexoma.md": _doc("Kennel vexoma", "guideline", [
+    "vexoma.md": sections_doc("Kennel vexoma", "guideline", [
         "Regimen KV-3 is recommended as first-line chemotherapy for kennel vexoma.",
         "Kennel vexoma is staged with a chest scan.",
     ]),
-    "vexoma-info.md": _doc("Kennel vexoma", "patient-info", [
+    "vexoma-info.md": sections_doc("Kennel vexoma", "patient-info", [
         "Kennel vexoma is a rare tumour of the paw.",
     ]),
-    "vacancy.md": _doc("Vacancy tumour", "guideline", [
+    "vacancy.md": sections_doc("Vacancy tumour", "guideline", [
         "The first-line chemotherapy regimen for vacancy tumour is regimen VT-9, the regimen of first choice.",
         "Vacancy tumour chemotherapy regimens are given first line for six cycles.",
     ]),
     # Enough other passages that "chemotherapy" and "regimen" are rare words, as in a real library.
-    "kennels.md": _doc("Kennel upkeep", "research", [
+    "kennels.md": sections_doc("Kennel upkeep", "research", [
         f"Kennel floor {i} evaluation shows it is swept at {i % 12 + 1} o'clock." for i in range(400)]),
 }
 
@@ -113,13 +109,13 @@ def test_a_piece_whose_opening_names_what_no_source_holds_is_answered_as_asked(v
 
 # Invented: shepherds' pages call vexoplasmosis "vexo" a few times; the guidelines write it out.
 LAMBING = {
-    "guideline.md": _doc("Vexoplasmosis in lambing season", "guideline", [
+    "guideline.md": sections_doc("Vexoplasmosis in lambing season", "guideline", [
         f"Vexoplasmosis in flock {i} during lambing season was treated with hay rest for {i % 9 + 5} days."
         for i in range(120)]),
-    "shepherds.md": _doc("What shepherds say", "patient-info", ["Shepherds call it vexo in lambing season."]),
-    "glaze.md": _doc("Vexoid glazes", "research", [f"Vexoid glaze {i} dries in a kiln." for i in range(60)]),
-    "mill.md": _doc("Zorp and blick", "research", [f"Zorp meets blick in mill {i}." for i in range(6)]),
-    "hock.md": _doc("Vexoedema", "research", [f"Vexoedema swells hock {i} in lambing season." for i in range(6)]),
+    "shepherds.md": sections_doc("What shepherds say", "patient-info", ["Shepherds call it vexo in lambing season."]),
+    "glaze.md": sections_doc("Vexoid glazes", "research", [f"Vexoid glaze {i} dries in a kiln." for i in range(60)]),
+    "mill.md": sections_doc("Zorp and blick", "research", [f"Zorp meets blick in mill {i}." for i in range(6)]),
+    "hock.md": sections_doc("Vexoedema", "research", [f"Vexoedema swells hock {i} in lambing season." for i in range(6)]),
 }
 
 
@@ -169,7 +165,7 @@ def test_a_question_that_names_nothing_asks_about_what_was_named_last(vexoma: En
 # the disease shows itself.
 _KINDS = [a + b for a in ("ka", "lo", "mi", "nu", "pe", "ri", "so") for b in ("bar", "dun", "fex", "gor", "hil", "jat")]
 VEXITIS = {
-    f"{k}.md": _doc(f"{k.title()} vexitis", "patient-info", [
+    f"{k}.md": sections_doc(f"{k.title()} vexitis", "patient-info", [
         f"The Kennel Ontology provides the following list of signs and symptoms for {k} vexitis.",
         f"{k.title()} vexitis starts with a limp in the left hind leg." if k == "rifex" else f"{k.title()} vexitis is rare.",
     ]) for k in _KINDS

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from library import sections_doc
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
 from medcite.answer.understand import _age, content_words, intents_of, split_message, understand
 from medcite.answer.vocabulary import Vocabulary
@@ -163,15 +164,10 @@ def test_one_standing_for_a_named_thing_asks_about_it(trek: Engine) -> None:
     assert "rucksack" not in u.sub_questions[1].words
 
 
-def _sections(title: str, kind: str, paragraphs: list[str]) -> str:
-    body = "\n\n".join(f"## Part {i}\n\n{p}" for i, p in enumerate(paragraphs, 1))
-    return f"---\ntitle: {title}\nkind: {kind}\n---\n# {title}\n\n{body}\n"
-
-
 # Invented words: "vexo" is typed for "vexoplasmosis", a lambing-season infection. "vexoid" begins the
 # same way and "vero" is one edit away; both are common in the library but never near lambing.
 CLIPPED = {
-    "vexoplasmosis.md": _sections("Vexoplasmosis in lambing season", "guideline", [
+    "vexoplasmosis.md": sections_doc("Vexoplasmosis in lambing season", "guideline", [
         "Vexoplasmosis during lambing season is treated with hay rest for 12 days.",
         "Vexoplasmosis spreads in lambing sheds through wet straw carrying Vexoplasma.",
         "Ewes with vexoplasmosis lose weight before lambing as Vexoplasma grows.",
@@ -179,10 +175,10 @@ CLIPPED = {
         "Shepherds report vexoplasmosis late in the lambing months, when Vexoplasma is shed.",
         "Q. vexoplasma survives a winter in lambing pens.",
     ]),
-    "vexoid.md": _sections("Vexoid coatings", "research", [
+    "vexoid.md": sections_doc("Vexoid coatings", "research", [
         f"Vexoid coating number {i} dries in {i + 2} hours on fence posts." for i in range(1, 8)
     ]),
-    "vero.md": _sections("Vero glazing", "research", [
+    "vero.md": sections_doc("Vero glazing", "research", [
         f"Vero glaze batch {i} is treated in a kiln at {900 + i} degrees." for i in range(1, 9)
     ]),
 }

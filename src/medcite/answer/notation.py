@@ -63,8 +63,8 @@ def _read(m: re.Match[str]) -> str:
 def read_notation(text: str) -> str:
     """``text`` with clinical note shorthand written out.
 
-    >>> read_notation("hip fx in an 80F, how soon to the OR? Hx of falls w/o LOC")
-    'hip fracture in an 80F, how soon to surgery? history of falls without LOC'
+    >>> read_notation("vexo fx in an 80F, how soon to the OR? Hx of falls w/o LOC")
+    'vexo fracture in an 80F, how soon to surgery? history of falls without LOC'
     >>> read_notation("Supartz FX, or tx?")
     'Supartz FX, or treatment?'
     """

@@ -2,10 +2,10 @@
 
 understand -> retrieve -> rank -> select -> compose, each stage a module
 with typed inputs and outputs (:mod:`.understand`, :mod:`.retrieve`,
-:mod:`.rank`, :mod:`.select`, :mod:`.compose`), run in order. One step
-may run twice: a question piece that nothing covers after an opening that
-states its subject ("Vexoma, which regimen first?") is retrieved and ranked
-once more with the opening's words (:func:`with_openings`).
+:mod:`.rank`, :mod:`.select`, :mod:`.compose`), run in order. A question piece after an opening that states its subject
+("Vexoma, which regimen first?") is asked with the opening's words
+(:func:`with_openings`); retrieve and rank run a second time, with the
+piece read alone, only when that leaves it uncovered.
 The stages see the corpus only through :class:`~.ports.Search` and
 :class:`~.ports.Repository`.
 """
@@ -80,18 +80,18 @@ def run(
         scored = mark_templates(search, scored, docs, {sa.index for sa in evidence.sub_answers if sa.covered},
                                 settings)
     first_stage = scored
+    read = u.read or question  # the message with note shorthand written out: what the encoder reads
     if encoder is not None and evidence.answerable:
         # One embedding per distinct text: the rerank and the relevance check share sentences.
         encoder = CachedEncoder(encoder)
         if settings.rerank_cos > 0:
             # Only covered sub-questions show sentences; coverage does not depend on this order (select.support).
             covered = {sa.index for sa in evidence.sub_answers if sa.covered}
-            scored = rerank(u, u.read or question, scored, Reranker(settings.rerank_top, 1.0, settings.rerank_cos), encoder,
+            scored = rerank(u, read, scored, Reranker(settings.rerank_top, 1.0, settings.rerank_cos), encoder,
                             covered, settings.relative_floor)
         # Only an answer about to be given is checked (a declined one costs no encoding). The
         # sub-questions count when there are several; a follow-up's resolved subject ("is it
         # inherited?") is part of what is asked.
-        read = u.read or question
         asked = [read, *(s.text for s in u.sub_questions if len(u.sub_questions) > 1)]
         if u.resolved_from:
             asked.append(f"{' '.join(u.resolved_from)} {read}")

@@ -40,7 +40,9 @@ def queries(u: Understanding, question: str) -> dict[int, list[str]]:
     share prefixed; a follow-up's resolved subject is prefixed too ("is it inherited?" about X)."""
     out: dict[int, list[str]] = {}
     for i, sq in enumerate(u.sub_questions):
-        text = (u.read or question) if len(u.sub_questions) == 1 else (f"{sq.about}, {sq.text}" if sq.about else sq.text)
+        # A piece read with its sentence's opening (pipeline.with_openings) is embedded with it too.
+        piece = f"{sq.about}, {sq.text}" if sq.about else sq.text
+        text = (u.read or question) if len(u.sub_questions) == 1 else piece
         out[i] = [text] + ([f"{' '.join(u.resolved_from)} {text}"] if u.resolved_from else [])
         if len(u.sub_questions) > 1 and u.shared:
             # "..., and can it come back?" does not say what "it" is: the shared subject is prefixed as a

@@ -229,10 +229,9 @@ def select(
         # A lead must answer on its own: its own words cover most of what is asked
         # (a passage's best sentence is not always the one that states the answer).
         # A heading or list label ("Lower extremity edema in the absence of …") states nothing.
+        said = [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)]
         # Page boilerplate (answer.templates) leads only when nothing else can.
-        statements = ([s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)
-                       and not s.features.get("templated", 0.0)]
-                      or [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)] or pool)
+        statements = [s for s in said if not s.features.get("templated", 0.0)] or said or pool
         leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
                      and s.features["cov_sentence"] >= settings.lead_min_coverage]
                     or [s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or statements)

@@ -49,7 +49,7 @@ INTENT_PATTERNS: dict[str, str] = {
               r"at the same time|mix\w*|combin\w*|(?:take|use|have|give)\b[^?.;]{1,40}?\bwith)\b",
 }
 _INTENTS = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
-#: Question-type words that also qualify a noun ("severe hypertension", "massive hemoptysis").
+#: Question-type words that also qualify a noun ("severe vexitis", "massive vexorrhage").
 _QUALIFIERS = frozenset({"severe", "massive"})
 _QWORD = (r"(?:what(?:'s)?|how|when|which|who|why|where|should|shall|is|are|can|could|does|do|did|will|would|"
           r"may|any|need|at what|from when|and what|and how)")
@@ -174,8 +174,8 @@ class Understanding:
     asking: tuple[str, ...] = ()
     #: The message as read: clinical note shorthand written out (:func:`.notation.read_notation`).
     read: str = ""
-    #: By sub-question, the index of the stating opening of its sentence ("extragonadal vexoma,
-    #: which regimen first?"), if it has one and is not it.
+    #: By sub-question, the index of the stating opening of its sentence ("kennel vexoma, which
+    #: regimen first?"), if it has one and is not it.
     opening_of: tuple[int | None, ...] = ()
 
     @property
@@ -225,7 +225,7 @@ def content_words(text: str) -> list[str]:
             continue  # "year-old", "34-year-old"
         if any(p.fullmatch(lw) for p in _INTENTS.values()) and not (
                 lw in _QUALIFIERS and re.match(r"\s+[A-Za-z]{3,}", text[m.end():])):
-            # "severe" asks in "is that severe?" and names in "severe hypertension in pregnancy".
+            # "severe" asks in "is that severe?" and names in "severe vexitis in pregnancy".
             continue
         out.append(lw)
     return list(dict.fromkeys(out))
@@ -333,7 +333,7 @@ def understand(
         The previous turn's topic words in a conversation thread.
     """
     typed = question
-    # Clinical note shorthand ("hip fx", "hx of", "w/o") is read as the words it stands for: the
+    # Clinical note shorthand ("vexo fx", "hx of", "w/o") is read as the words it stands for: the
     # corpus is written out in full (.notation).
     question = read_notation(question)
     case, split = _split(question)
@@ -423,6 +423,7 @@ def understand(
 
 
 def _openings(split: Sequence[tuple[str, bool]], subs: Sequence[SubQuestion]) -> list[int | None]:
+    """By piece, the index of its sentence's first piece when that states (``SubQuestion.states``)."""
     out: list[int | None] = []
     first = 0
     for k, (_p, continues) in enumerate(split):
@@ -432,6 +433,7 @@ def _openings(split: Sequence[tuple[str, bool]], subs: Sequence[SubQuestion]) ->
     return out
 
 
+#: A denial just before a word: "not", "non-", "no", "never", "isn't", with at most one word between.
 _NEGATION = re.compile(r"(?:\b(?:not|non|no|never|isn'?t|aren'?t|wasn'?t)\W{1,2}(?:\w+\W+)?)$", re.I)
 
 

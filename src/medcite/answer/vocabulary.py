@@ -44,8 +44,8 @@ CLIP_FAMILY_SHARE = 0.7
 CLIP_CONTEXT = 4
 #: How much commoner than a clipping the corpus itself uses its completion must be to be read
 #: for it. Over the 1,010 realistic and MedicationQA questions, words with a completion 30-100
-#: times commoner were only halves of compounds typed apart ("angio edema"), which
-#: ``Vocabulary._written_apart`` now excludes; above 100, "chemo" and "cipro" (docs/decisions.md,
+#: times commoner were only halves of compounds typed apart ("vexo edema" for "vexoedema"), which
+#: ``Vocabulary._written_apart`` now excludes; above 100, drug and therapy clippings (docs/decisions.md,
 #: "Session 14").
 CLIP_DOMINANCE = 30
 #: British -> American spelling rules (pattern on the word, replacement); a
@@ -296,9 +296,10 @@ class Vocabulary:
         """Whether ``word`` is the first half of a compound typed as two words ("vexo plasmosis"):
         joined with the next word, it is an index term of its own."""
         low = [x.lower() for x in words]
-        if word not in low or low.index(word) + 1 >= len(low):
+        at = low.index(word) if word in low else len(low)
+        if at + 1 >= len(low):
             return False
-        joined = tokenize(word + low[low.index(word) + 1])
+        joined = tokenize(word + low[at + 1])
         return len(joined) == 1 and self.df(joined)[joined[0]] >= self._floor()
 
     def together(self, term: str, ctx: Sequence[str]) -> int:
@@ -309,9 +310,9 @@ class Vocabulary:
     def _context(self, word: str, words: Sequence[str]) -> tuple[str, ...]:
         """The four rarest index terms of ``words`` (other than ``word``'s) that the corpus uses.
 
-        Four, not two: a vignette's two rarest words are often a lab's or an artery's short form
-        ("MCA", "Hb") that never meets the clipped word ("trach"); MedicationQA's "cipro ... urinary
-        tract infection" is read as ciprofloxacin only with four (docs/decisions.md, "Session 14").
+        Four, not two: a vignette's two rarest words are often a lab's or a vessel's short form
+        ("KVA", "Zb") that never meets the clipped word ("vexo" in "KVA kennel, Zb 6.8, vexo in lambing
+        season?"), while a commoner word of the question does (docs/decisions.md, "Session 14").
         """
         own = set(tokenize(word))
         toks = [t for w in words for t in tokenize(w) if t not in own and not t.isdigit()]
@@ -344,7 +345,7 @@ class Vocabulary:
             return []
         # Several words in lower case ("on day 1", "95% ci") are words, not a short form: the corpus's
         # definitions of such strings are a sentence's parenthesis ("(day 1)" after a regimen), not
-        # an abbreviation. An initial and a word ("h. pylori", "h pylori"; not the words "a" and "i") is one.
+        # an abbreviation. An initial and a word ("q. vexo", "q vexo"; not the words "a" and "i") is one.
         plain = {k for k, v in grams.items()
                  if " " in k and not any(c.isupper() for c in v) and not re.match(r"^[b-hj-z]\.? ", k)}
         out: list[Expansion] = []
