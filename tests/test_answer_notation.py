@@ -145,6 +145,9 @@ def test_a_plural_clipping_is_read_as_its_completion(lambing: Engine) -> None:
     vocab = Vocabulary(lambing.backend, lambing.repository, lambing.settings.ask)
     u = understand("how are vexos treated in lambing season?", vocab)
     assert ("vexos", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}
+    # Four letters ("sats" for saturations) are enough for a plural clipping.
+    u = understand("how are vexs treated in lambing season?", vocab)
+    assert ("vexs", "vexoplasmosi") in {(e.of, e.term) for e in u.expansions if e.source == "completion"}
 
 
 def test_half_of_a_compound_typed_apart_is_not_completed_to_another_word(lambing: Engine) -> None:

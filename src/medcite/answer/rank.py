@@ -65,8 +65,12 @@ ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "safety": re.compile(r"\b(safe\w*|side effects?|adverse|harm\w*|risk\w*|contraindicat\w*|avoid\w*|"
                          r"interact\w*|toxic\w*)\b", re.I),
 }
-#: The verb of a definition, within the first few words: "X is a", "X (also called Y) are", "X refers to".
-_COPULA = re.compile(r"^[^.;:]{1,80}?\b(?:is|are|refers? to|describes?|means)\b", re.I)
+#: The verb of a definition, within the first few words: "X is a", "X (also called Y) are", "X refers to";
+#: not in a clause that opens with a subordinator ("If the X is caused by ...", "When X is suspected ..."):
+#: such a sentence says what to do, not what X is.
+_COPULA = re.compile(r"^(?!\W*(?:if|when|whether|although|though|while|because|since|unless|once|after|before|"
+                     r"until|as|how|why|where|which|who|whose)\b)[^.;:]{1,80}?\b(?:is|are|refers? to|describes?|means)\b",
+                     re.I)
 _PARENTHESISED = re.compile(r"\([^()]*\)\.?")
 _HEADING = {k: re.compile(v, re.I) for k, v in INTENT_PATTERNS.items()}
 #: Question-type cue words count this much of their idf in a sentence's own score.

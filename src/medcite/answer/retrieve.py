@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from medcite.answer.ports import Repository, Search, SentenceRecord
-from medcite.answer.understand import SubQuestion, Understanding, population_terms
+from medcite.answer.understand import META, PERSONS, SubQuestion, Understanding, population_terms
 from medcite.index.query import SearchQuery, WeightedTerm
 from medcite.index.tokenize import tokenize
 from medcite.model import SOURCE_KINDS
@@ -129,7 +129,11 @@ def query_terms(u: Understanding, sub: SubQuestion) -> QueryTerms:
         key = key_toks[0] if key_toks else e.of
         if e.group and key in expansions and e.group not in groups.setdefault(key, []):
             groups[key].append(e.group)
-    cues = tuple(t for t in dict.fromkeys(tokenize(sub.text)) if t not in words and len(t) > 1)
+    # The rest of the piece's words are cues (a sentence that writes them ranks a little higher), but
+    # not the people it names or the asking itself: "my nephew ..., what does that mean?" is not
+    # answered by a sentence about nephews or one that says "which means".
+    asker = {t for w in PERSONS | META for t in tokenize(w)}
+    cues = tuple(t for t in dict.fromkeys(tokenize(sub.text)) if t not in words and len(t) > 1 and t not in asker)
     return QueryTerms(own, shared, case, expansions, cues, tuple(population_terms(u.context)),
                       frozenset(j1 | j2 | j3), {k: tuple(v) for k, v in groups.items() if v})
 

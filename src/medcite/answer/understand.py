@@ -77,25 +77,36 @@ def _split_choices(piece: str) -> list[str]:
         if _OR.search(left) and _OR.search(right):
             return [left, *_split_choices(right)]
     return [piece]
+
+#: The people a message may name besides the patient (the asker's family and acquaintances, the
+#: care team): who asks, not what is asked.
+PERSONS = frozenset(
+    """son daughter kid kids mom mum mother dad father parent parents husband wife partner grandma grandmother
+    grandpa grandfather nephew niece grandson granddaughter grandchild grandchildren grandkid grandkids stepson
+    stepdaughter spouse boyfriend girlfriend fiance fiancee roommate coworker neighbor neighbour uncle aunt friend
+    family doctor doc dr drs physician nurse student someone anyone guy guys""".split()
+)
+#: Words about the asking itself ("what does that mean", "I'm worried"): they name no answer.
+META = frozenset(
+    """meaning mean means explain explanation info information question questions
+    regarding anything something worried worry worrying scared afraid concerned wondering""".split()
+)
 #: Words that describe the asker or the patient, not the subject. Sex words (men,
 #: women, male, female) are kept as content: a recommendation for men is not one
 #: for women.
 _PEOPLE = set(
-    """patient patients pt pts person people son daughter kid kids mom
-    mum mother dad father parent parents husband wife partner grandma grandmother grandpa grandfather nephew niece
-    uncle aunt friend family doctor doc dr drs physician nurse student year years yr yrs yo old month months week weeks
+    """patient patients pt pts person people year years yr yrs yo old month months week weeks
     day days hour hours morning night tonight tomorrow today yesterday last ago recently just got get gets getting
     go goes going went gone take takes taking
     taken keep keeps want wants need needs needed order ordered ordering know think tell told said says asks ask
     mentioned thing things
     lot really thanks please
-    hi hello guy guys someone anyone ok okay also still even always usually every whole
+    hi hello ok okay also still even always usually every whole
     wat whats hows u ur r pls plz thx im ive dont cant wont doesnt isnt hasnt havent didnt wasnt werent arent
     shouldnt couldnt wouldnt youre theyre shes
-    meaning mean means definition define defined explain explanation info information question questions
-    regarding anything something happen happens happened happening
-    worried worry worrying scared afraid concerned wondering""".split()
-)
+    happen happens happened happening
+    definition define defined""".split()
+) | PERSONS | META
 #: Words that name nothing: a question word typed one letter off is one of these.
 _FUNCTION = frozenset(STOPWORDS | _PEOPLE | {"two", "three", "four", "five"})
 _ASKING = re.compile(r"\bhow (?:often|long|soon|much|many|far|fast|quickly|high|low)\b|\bat what\b|\bfrom when\b", re.I)
@@ -119,7 +130,8 @@ POPULATIONS: dict[str, tuple[str, str]] = {
     "pregnancy": (r"\b(pregnan\w*|gestation\w*|G\dP\d|trimester|antenatal|prenatal|\d+\s*w(?:ee)?ks\b(?! old))",
                   "pregnancy pregnant gestation"),
     "child": (r"\b(child\w*|kids?|son|daughter|infants?|bab(?:y|ies)|newborns?|neonat\w*|toddler|paediatric|"
-              r"pediatric|teen\w*|adolescen\w*|month-old|boy|girl|nephew|niece)\b", "child children pediatric infant"),
+              r"pediatric|teen\w*|adolescen\w*|month-old|boy|girl|nephew|niece|grand(?:son|daughter|child\w*|kids?)|"
+              r"step(?:son|daughter))\b", "child children pediatric infant"),
     "older adult": (r"\b(elderly|older|geriatric|nursing home|grandma|grandmother|grandpa|grandfather)\b",
                     "older elderly aged"),
     "renal impairment": (r"\b(egfr|renal (?:impairment|failure|insufficiency)|kidney (?:disease|function))\b",

@@ -266,9 +266,10 @@ class Vocabulary:
             return [], 0
         stem = tokenize(w)
         # A clipped word is a bare start: the stemmer finds no ending to take off ("vexo"), or
-        # only a plural's "s" ("vexos"). A whole word it does shorten ("kennels" -> "kennel",
-        # "kenneling") is not completed to another ("kennelworth").
-        if stem != [w] and not (w.endswith("s") and stem == [w[:-1]] and len(w) > 4):
+        # only a plural's "s" ("vexos"; from four letters, "vexs": docs/decisions.md, "Session 15"). A
+        # whole word it does shorten ("kennels" -> "kennel", "kenneling") is not completed to another
+        # ("kennelworth").
+        if stem != [w] and not (w.endswith("s") and stem == [w[:-1]]):
             return [], 0
         own = self.df(stem)[stem[0]]
         ctx = self._context(w, context)
