@@ -14,6 +14,7 @@ from medcite.answer.understand import understand
 from medcite.answer.vocabulary import Vocabulary
 from medcite.engine import Engine
 from medcite.eval.faithfulness import article_text
+from medcite.render.markdown import render_markdown
 
 
 def test_note_shorthand_is_read_as_words() -> None:
@@ -105,6 +106,9 @@ def test_a_piece_whose_opening_names_what_no_source_holds_is_answered_as_asked(v
                      "for vacancy tumour?")
     assert art.answerable
     assert "six cycles" in article_text(art)
+    # The opening states; it is not reported as a question the corpus left open.
+    assert not any("Blorptastic" in u for u in art.uncovered), art.uncovered
+    assert "does not address" not in render_markdown(art)
 
 
 # Invented: shepherds' pages call vexoplasmosis "vexo" a few times; the guidelines write it out.

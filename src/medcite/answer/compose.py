@@ -186,7 +186,9 @@ class ExtractiveSynthesizer:
             disclaimer=DISCLAIMERS[ev.audience], focus=ev.subject,
             facets=list(dict.fromkeys(INTENT_FACET.get(i, "other") for s in ev.sub_answers for i in s.intents)),
             notes=list(ev.notes), sub_questions=[s.text for s in ev.sub_answers],
-            uncovered=[s.text for s in ev.sub_answers if not s.covered],
+            # An opening that states ("my newborn was breech, ...") is not a question the corpus left
+            # open; it is reported only when nothing is answered.
+            uncovered=[s.text for s in ev.sub_answers if not s.covered and not (s.states and ev.answerable)],
         )
         best = max(ev.sub_answers, key=lambda s: s.support, default=None)
         art.abstention = {

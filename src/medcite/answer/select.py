@@ -73,6 +73,8 @@ class SubAnswer:
     best_doc: str = ""
     #: Words of the sub-question that no statement shown for it mentions (see :mod:`.gaps`).
     unmentioned: tuple[str, ...] = ()
+    #: The piece states rather than asks (:attr:`.understand.SubQuestion.states`).
+    states: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +161,7 @@ def select(
         subs.append(SubAnswer(
             index=i, text=sq.text, intents=sq.intents, covered=bool(best) and sup >= tau,
             best_p=round(best.p, 4) if best else 0.0, best_text=best.cand.sentence.text if best else "",
-            best_doc=best.cand.sentence.doc_id if best else "", support=round(sup, 4),
+            best_doc=best.cand.sentence.doc_id if best else "", support=round(sup, 4), states=sq.states,
         ))
     notes: tuple[str, ...] = ()
     if relevance is not None and relevance < settings.semantic_min and any(s.covered for s in subs):
