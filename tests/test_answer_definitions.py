@@ -27,6 +27,12 @@ PAGES = {
                                                 "condition is treated first. Balance training helps some people.",
         "What is the outlook for Vexoma ?": "The outlook for people with vexoma depends on its cause.",
     }),
+    "kennel-fever.md": _page("Kennel fever", {
+        "What is (are) Kennel fever ?": "Kennel fever is an infection caught from damp straw, which is found in "
+                                        "barns. Kennel fever is unlike other fevers because it can grow in cold "
+                                        "straw. Symptoms include chills and a stiff neck. Treatment is with "
+                                        "hay rest.",
+    }),
     "late.md": _page("Late kennel vexoma", {
         "What is (are) Late kennel vexoma ?": "Late kennel vexoma is slow, meaning that the vexoma gets worse "
                                               "over years. A nephew of someone with the late form should see a "
@@ -57,3 +63,11 @@ def test_what_does_that_mean_is_not_answered_by_a_sentence_that_writes_means(pag
     # Neither "meaning that ..." nor the sentence about nephews answers the asker's nephew's question.
     lead = _lead(pages, "my nephew was just diagnosed with vexoma, what does that mean?")
     assert "meaning that" not in lead and "nephew" not in lead, lead
+
+
+def test_a_sentence_that_opens_with_the_kind_of_answer_asked_leads(pages: Engine) -> None:
+    # On the page about kennel fever, "Treatment is with hay rest." answers without naming it again.
+    assert _lead(pages, "how is kennel fever treated?").startswith("Treatment is with hay rest"), \
+        article_text(pages.ask("how is kennel fever treated?", audience="patient"))
+    # "What are the symptoms of ...?" opens like a definition question; the symptoms answer it.
+    assert _lead(pages, "what are the symptoms of kennel fever?").startswith("Symptoms include")

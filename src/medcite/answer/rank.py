@@ -65,6 +65,19 @@ ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "safety": re.compile(r"\b(safe\w*|side effects?|adverse|harm\w*|risk\w*|contraindicat\w*|avoid\w*|"
                          r"interact\w*|toxic\w*)\b", re.I),
 }
+#: A sentence whose subject is the kind of answer asked for ("Treatment is with antibiotics.", "Symptoms include
+#: fever."): on a page about the condition it answers without naming it again.
+OPENS_WITH_TYPE: dict[str, re.Pattern[str]] = {
+    "treatment": re.compile(r"^\W*(?:the\s+)?(?:(?:main|usual|standard|first)\s+)?(?:treatments?|therapy|management)"
+                            r"\s+(?:is|are|includes?|consists?|may|can|usually|often|depends)\b", re.I),
+    "test": re.compile(r"^\W*(?:the\s+)?(?:diagnosis|tests?|testing)\s+(?:is|are|includes?|may|can|usually|often)\b",
+                       re.I),
+    "symptoms": re.compile(r"^\W*(?:the\s+)?(?:(?:main|common|first)\s+)?(?:symptoms|signs)(?:\s+and\s+symptoms)?"
+                           r"\s+(?:is|are|includes?|may|can|usually|often)\b", re.I),
+    "cause": re.compile(r"^\W*(?:the\s+)?(?:(?:main|most common|usual)\s+)?(?:causes?|risk factors)"
+                        r"\s+(?:is|are|includes?|may|can)\b", re.I),
+    "prognosis": re.compile(r"^\W*(?:the\s+)?(?:outlook|prognosis)\s+(?:is|are|for|depends|varies|may|can)\b", re.I),
+}
 #: The verb of a definition, within the first few words: "X is a", "X (also called Y) are", "X refers to";
 #: not in a clause that opens with a subordinator ("If the X is caused by ...", "When X is suspected ..."):
 #: such a sentence says what to do, not what X is.
@@ -327,6 +340,9 @@ class FeatureExtractor:
             "cov_need": self._coverage(qt, self.need_concepts(qt), ct),
             # Not learned: a definition question's lead is a sentence that defines (select).
             "defines": float("definition" in sub.intents and self.defines(qt, s.text)),
+            # Not learned: a sentence that opens with the kind of answer asked for may lead when its
+            # section or page names the subject (select).
+            "states_type": float(any(OPENS_WITH_TYPE[i].search(s.text) for i in sub.intents if i in OPENS_WITH_TYPE)),
         }
 
 

@@ -234,16 +234,24 @@ def select(
         said = [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)]
         # Page boilerplate (answer.templates) leads only when nothing else can.
         statements = [s for s in said if not s.features.get("templated", 0.0)] or said or pool
+        # "Treatment is with antibiotics." on the condition's page answers without naming it: a sentence
+        # that opens with the kind of answer asked for needs the coverage of its heading and title.
         leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
-                     and s.features["cov_sentence"] >= settings.lead_min_coverage]
+                     and max(s.features["cov_sentence"], s.features.get("states_type", 0.0)
+                             * s.features["cov_section"]) >= settings.lead_min_coverage]
                     or [s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS] or statements)
-        if leadable and leadable[0].features.get("defines", 0.0) == 0.0:
-            # "What is X?": the sentence that says what X is leads, if one is nearly as good as the
-            # best (a selection policy like guideline-first; no training set marks definitions).
-            first = next((s for s in leadable if s.features.get("defines", 0.0)
+        # The sentence that opens with the kind of answer asked for ("what are the symptoms of X?":
+        # "Symptoms include ...") leads if one is nearly as good as the best (a selection policy like
+        # guideline-first; no training set marks such sentences); for "What is X?", the sentence that
+        # says what X is. The first policy the best sentence meets, or that promotes one, decides.
+        for policy in ("states_type", "defines"):
+            if not leadable or leadable[0].features.get(policy, 0.0):
+                break
+            first = next((s for s in leadable if s.features.get(policy, 0.0)
                           and s.p >= PREFERRED_SHARE * leadable[0].p), None)
             if first is not None:
                 leadable = [first, *(s for s in leadable if s is not first)]
+                break
         best_p = leadable[0].p if leadable else 0.0
         for kind in order:
             cand = [s for s in leadable if s.cand.sentence.source_kind == kind and s.p >= PREFERRED_SHARE * best_p]
