@@ -164,6 +164,15 @@ def test_one_standing_for_a_named_thing_asks_about_it(trek: Engine) -> None:
     assert "rucksack" not in u.sub_questions[1].words
 
 
+
+def test_it_stands_for_the_thing_not_for_the_words_that_asked_about_it(trek: Engine) -> None:
+    vocab = Vocabulary(trek.backend, trek.repository, trek.settings.ask)
+    u = understand("is a heavy rucksack dangerous for porters at 3000 metres, and how is it carried?", vocab)
+    # "it" is the rucksack; "dangerous" asked whether it harms, it is not what is carried.
+    assert "rucksack" in u.sub_questions[1].words
+    assert "dangerous" not in u.sub_questions[1].words
+
+
 # Invented words: "vexo" is typed for "vexoplasmosis", a lambing-season infection. "vexoid" begins the
 # same way and "vero" is one edit away; both are common in the library but never near lambing.
 CLIPPED = {

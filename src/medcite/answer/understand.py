@@ -381,16 +381,17 @@ def understand(
             # does a piece of one word that continues its sentence ("Is X safe, and how often is
             # it refilled?"): one word alone rarely names a subject of its own. A new sentence of
             # one word ("When to operate?") starts its own sub-question.
-            words = (*words, *(w for w in prev_words if w not in words))
+            words = (*words, *(w for w in _subject(subs[-1], prev_words) if w not in words))
         elif words and prev_words and _THING.search(p):
             # "X was prescribed; is it safe with Y?": "it" is the previous piece's subject, so its words are asked about
             # too (a person's pronoun, "he", is the patient of the case and carries nothing over).
-            words = (*words, *(w for w in prev_words if w not in words))
+            words = (*words, *(w for w in _subject(subs[-1], prev_words) if w not in words))
         # "and from when?": a piece that names nothing asks about the previous one's subject.
         k = len(subs)
         states = (not continues and k + 1 < len(split) and split[k + 1][1] and not _QSTART.match(p)
                   and not _EMBEDDED.search(p))
-        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or prev_words, states=states))
+        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or _subject(subs[-1] if subs else None,
+                                                                                       prev_words), states=states))
         prev_words = words or prev_words
     case_words = named(" ".join(case))
     if case:
@@ -432,6 +433,16 @@ def understand(
         unknown=(*unknown_names(stated, vocab, expansions), *unseen_years(pieces[first:], vocab)),
         asking=asking_words(question), opening_of=tuple(_openings(split, subs)),
     )
+
+
+def _subject(prev: SubQuestion | None, words: tuple[str, ...]) -> tuple[str, ...]:
+    """What a later piece's "it" stands for: the previous piece's ``words`` less those of the phrase that
+    asks ("is vexoma dangerous for the kennel, and how is it treated?": "it" is vexoma, not "dangerous")."""
+    if prev is None:
+        return words
+    asking = {w.lower() for rx in _INTENTS.values() for m in rx.finditer(prev.text)
+              for w in re.findall(r"[A-Za-z]+", m.group())}
+    return tuple(w for w in words if w.lower() not in asking) or words
 
 
 def _openings(split: Sequence[tuple[str, bool]], subs: Sequence[SubQuestion]) -> list[int | None]:
