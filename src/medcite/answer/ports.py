@@ -61,7 +61,8 @@ class DocMeta:
 
 @dataclass(frozen=True, slots=True)
 class LexiconEntry:
-    """A corpus lexicon entry: ``term`` means ``expansion`` in ``documents`` documents."""
+    """A corpus lexicon entry: ``term`` means ``expansion`` in ``documents`` documents (``kind``: "abbreviation",
+    "synonym", or "alias": a synonym read the other way round, from the name a page declares it for)."""
 
     kind: str
     term: str

@@ -293,6 +293,14 @@ class Vocabulary:
         family = [t for t, n in together.items() if n and (t == best or _shared_start(t, best) >= share)]
         return [Expansion(t, 1.0, "completion", w) for t in family], together[best]
 
+    def _written(self, name: str) -> int:
+        """Passages (up to ``CLIP_PROBE``) that hold every word of ``name``."""
+        toks = tuple(dict.fromkeys(tokenize(name)))
+        if not toks:
+            return 0
+        q = SearchQuery(terms=tuple(WeightedTerm(t) for t in toks), required=tuple((t,) for t in toks), k=CLIP_PROBE)
+        return len(self.search.search_query(q))
+
     def _written_apart(self, word: str, words: Sequence[str]) -> bool:
         """Whether ``word`` is the first half of a compound typed as two words ("vexo plasmosis"):
         joined with the next word, it is an index term of its own."""
@@ -351,13 +359,26 @@ class Vocabulary:
                  if " " in k and not any(c.isupper() for c in v) and not re.match(r"^[b-hj-z]\.? ", k)}
         out: list[Expansion] = []
         per_term: dict[str, int] = {}
-        for e in self.repo.lexicon(list(grams)):
+        entries = self.repo.lexicon(list(grams))
+        counts: dict[str, int] = {}
+        for e in entries:
+            counts[e.term] = counts.get(e.term, 0) + 1
+        # A name with more synonyms than are taken ("vexoma": kennel tumour, vexomatosis, paw
+        # neurinoma): the ones the corpus writes most, counted as passages holding all their words.
+        many = {t for t, n in counts.items() if n > self.settings.lexicon_max_per_term}
+        if many:
+            entries = sorted(entries, key=lambda e: -self._written(e.expansion) if e.term in many else 0)
+        for e in entries:
             if e.kind == "abbreviation" and e.term in plain:
+                continue
+            # Another name of a page's subject is read for the name typed only when the corpus writes
+            # it more (as a spelling variant is): a name the corpus uses itself needs no other.
+            if e.kind == "alias" and self._written(e.expansion) <= self._written(e.term):
                 continue
             if per_term.get(e.term, 0) >= self.settings.lexicon_max_per_term:
                 continue
             per_term[e.term] = per_term.get(e.term, 0) + 1
-            kind = "abbreviation" if e.kind == "abbreviation" else "synonym"
+            kind = "abbreviation" if e.kind == "abbreviation" else "synonym"  # "synonym" or "alias"
             long = tuple(dict.fromkeys(tokenize(e.expansion)))
             group = long if len(long) > 1 else ()
             for t in long:

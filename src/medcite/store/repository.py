@@ -114,6 +114,16 @@ class StoreRepository:
                 chunk,
             )
             out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+            # A page declares its other names ("Vexoma, also called kennel tumour"): each is a name of the
+            # other, so a question that names the page's subject may also reach what the others call it
+            # (kind "alias": the synonym read the other way round).
+            rows = self.store.conn.execute(
+                "SELECT 'alias', lower(expansion), term, count(DISTINCT doc_id) AS n FROM lexicon "
+                f"WHERE kind = 'synonym' AND lower(expansion) IN ({','.join('?' * len(chunk))}) "
+                "GROUP BY lower(expansion), term ORDER BY n DESC",
+                chunk,
+            )
+            out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
         return out
 
     def abbreviations(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
