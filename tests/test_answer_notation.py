@@ -59,6 +59,14 @@ def test_a_vignette_in_note_shorthand_is_answered_from_what_it_stands_for(kennel
     assert "within 48 hours of admission" in first, article_text(art)
 
 
+def test_question_words_in_chat_spelling_ask_what_they_spell(kennel: Engine) -> None:
+    assert read_notation("hw long does it last? Wat causes it, wen to worry") == (
+        "how long does it last? what causes it, when to worry")
+    # Read as "how long", the question asks for a duration; "long" is not its subject.
+    art = kennel.ask("hw long do vexo sprains take to go away", audience="patient")
+    assert art.answerable and "within 6 weeks" in article_text(art).splitlines()[0], article_text(art)
+
+
 def test_a_latin_verb_meets_its_noun(kennel: Engine) -> None:
     vocab = Vocabulary(kennel.backend, kennel.repository, kennel.settings.ask)
     # "admitted" -> "admit", "admission" -> "admiss": one word to the reader.

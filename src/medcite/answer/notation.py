@@ -14,7 +14,8 @@ forms ("w/", "s/p", "h/o", "c/o", "r/o", "f/u") -- listed in full, as the
 English function words are elsewhere; it names no disease or drug. Only the
 lower-case or capitalised forms are read: an all-capital "PX" or "FX" is as
 likely a name of its own (a product's suffix, a gene) and stays for the corpus
-lexicon to read.
+lexicon to read. Question words in chat spelling ("hw", "wat", "wen") are read
+the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ NOTATION: dict[str, str] = {
     "c/o": "complaining of",
     "r/o": "rule out",
     "f/u": "follow-up",
+    # Question words in chat spelling ("hw long does it last", "wat causes it"): typed this way they
+    # match no question type, and "long" would be read as a subject.
+    "hw": "how",
+    "wat": "what",
+    "wht": "what",
+    "wen": "when",
+    "whn": "when",
 }
 
 # Longest first, so "w/o" is read before "w/". A form stands alone: not inside a word
