@@ -76,6 +76,28 @@ def test_a_latin_verb_meets_its_noun(kennel: Engine) -> None:
     assert not {e.term for e in vocab.variants("base")} & {"bad"}
 
 
+# Invented: the guideline writes the adjective ("vexoric needs"); a question types the noun ("vexory").
+VEXORY = {
+    "vexoric.md": sections_doc("Vexoric needs", "guideline", [
+        "Vexoric needs of kennel dogs are measured with a spring scale.",
+        "Kennel dogs are weighed weekly.",
+    ]),
+}
+
+
+@pytest.fixture(scope="module")
+def vexory(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(VEXORY)
+
+
+def test_a_word_ending_in_y_meets_its_other_forms(vexory: Engine) -> None:
+    vocab = Vocabulary(vexory.backend, vexory.repository, vexory.settings.ask)
+    # "vexory" -> "vexori", "vexoric" -> "vexor": the stemmer's "i" for the "y" is not part of the word.
+    assert "vexor" in {e.term for e in vocab.variants("vexory")}
+    art = vexory.ask("how are vexory needs measured in kennel dogs?")
+    assert art.answerable and "spring scale" in article_text(art).splitlines()[0], article_text(art)
+
+
 # Invented: "kennel vexoma" has one first-line regimen; "vacancy tumour" has a guideline that says
 # "first-line chemotherapy regimen" more often, so a piece asked without its subject goes there.
 VEXOMA = {

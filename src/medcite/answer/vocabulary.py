@@ -220,6 +220,10 @@ class Vocabulary:
         # The stemmer leaves "-ancy"/"-ency" and "-ant"/"-ent" apart ("vacancy" -> "vacanc",
         # "vacant" -> "vacant"): the other form is an inflection too.
         sibling = self.df([re.sub(p, r, stem) for p, r in _SIBLING if re.search(p, stem)])
+        # A final "y"/"ie" becomes "i" in the stem ("vexie" -> "vexi") and goes in the other forms
+        # ("vexic" -> "vex"): the stem without that "i" is a form of the word too.
+        if re.search(r"(?:y|ie|ies|ied)$", w) and stem.endswith("i") and len(stem) > self.settings.inflection_prefix:
+            sibling.update(self.df([stem[:-1]]))
         found = {**longer, **{t: n for t, n in {**shorter, **sibling}.items() if n > 0}}
         infl = sorted(found.items(), key=lambda kv: -kv[1])[: self.settings.inflection_max]
         out += [Expansion(t, self.settings.inflection_weight, "inflection", w) for t, _n in infl]
