@@ -61,6 +61,7 @@ def test_the_askers_feelings_are_not_the_subject() -> None:
     assert content_words("she hasnt had vexoma and i didnt") == ["vexoma"]
     assert content_words("pt needs a vexoscopy, does she need to stop warfarin") == ["vexoscopy", "warfarin"]
     assert content_words("what imaging should I order for vexitis") == ["vexitis"]
+    assert content_words("45F asking for a vexoscopy, my grandson asked too") == ["vexoscopy"]
 
 
 def test_a_request_without_question_mark_is_the_question() -> None:

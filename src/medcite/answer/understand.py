@@ -88,7 +88,7 @@ PERSONS = frozenset(
 )
 #: Words about the asking itself ("what does that mean", "I'm worried"): they name no answer.
 META = frozenset(
-    """meaning mean means explain explanation info information question questions
+    """meaning mean means explain explanation info information question questions asking asked
     regarding anything something worried worry worrying scared afraid concerned wondering""".split()
 )
 #: Words that describe the asker or the patient, not the subject. Sex words (men,
