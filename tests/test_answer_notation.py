@@ -76,6 +76,33 @@ def test_a_latin_verb_meets_its_noun(kennel: Engine) -> None:
     assert not {e.term for e in vocab.variants("base")} & {"bad"}
 
 
+# Invented: a guideline defines its short form once and then writes only that; another page about the
+# same infection says nothing of treatment.
+QVI = {
+    "qvi.md": sections_doc("Infections of the flock", "guideline", [
+        "Quarantine vexoplasmosis infection (QVI) is notifiable.",
+        "QVI is treated with hay rest for 12 days.",
+    ]),
+    "vexoplasmosis.md": sections_doc("Vexoplasmosis", "patient-info", [
+        f"Quarantine vexoplasmosis was seen in flock {i}." for i in range(8)]),
+    "sheds.md": sections_doc("Sheds", "research", [f"Shed {i} is treated with lime wash." for i in range(40)]),
+}
+
+
+@pytest.fixture(scope="module")
+def qvi(engine_of_docs: Callable[[dict[str, str]], Engine]) -> Engine:
+    return engine_of_docs(QVI)
+
+
+def test_a_clipped_word_reaches_the_short_form_its_sources_write(qvi: Engine) -> None:
+    vocab = Vocabulary(qvi.backend, qvi.repository, qvi.settings.ask)
+    u = understand("how is vexo treated in the flock?", vocab)
+    assert "qvi" in {e.term for e in u.expansions}
+    # The sentence that answers names the infection only by its short form.
+    art = qvi.ask("how is vexo treated in the flock?")
+    assert art.answerable and "QVI is treated with hay rest for 12 days" in article_text(art), article_text(art)
+
+
 # Invented: the guideline writes the adjective ("vexoric needs"); a question types the noun ("vexory").
 VEXORY = {
     "vexoric.md": sections_doc("Vexoric needs", "guideline", [

@@ -103,6 +103,10 @@ class Repository(Protocol):
     def lexicon(self, terms: Sequence[str]) -> list[LexiconEntry]:
         ...
 
+    def short_forms(self, words: Sequence[str]) -> list[LexiconEntry]:
+        """Abbreviation entries whose long form holds one of ``words`` (lower-case substrings)."""
+        ...
+
     def abbreviations(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         """Each document's own abbreviation definitions: doc id -> short form (lower-cased) -> long form."""
         ...

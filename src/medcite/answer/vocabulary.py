@@ -297,6 +297,41 @@ class Vocabulary:
         family = [t for t, n in together.items() if n and (t == best or _shared_start(t, best) >= share)]
         return [Expansion(t, 1.0, "completion", w) for t in family], together[best]
 
+    def short_forms(self, words: Sequence[str], found: Sequence[Expansion]) -> list[Expansion]:
+        """The short forms the corpus defines for a word typed clipped ("Q. vexo" read as
+        "vexoplasmosis"; a guideline that defines "QVI (Q. vexoplasmosis infection)" then writes only
+        "QVI"): the passages that answer may never repeat the long form.
+
+        For each word read as a clipped word's completion, the short forms whose long form holds it,
+        as many as ``lexicon_max_per_term``, defined in the most documents first; weighted as lexicon
+        entries. Only for clipped words: for every specific word of a question, the short forms
+        of its long forms diluted the query (dev key-fact recall 0.792 -> 0.753, docs/decisions.md
+        "Session 15").
+        """
+        read = {e.of: e.term for e in found if e.source in ("clipped", "completion")}
+        terms: dict[str, str] = {}
+        for w in words:
+            # Keyed as the retrieval reads the word: by what a clipped word was read as.
+            name = read.get(w.lower(), "")
+            for t in tokenize(name):
+                terms.setdefault(t, name)
+        if not terms:
+            return []
+        out: list[Expansion] = []
+        taken: dict[str, int] = {}
+        for e in self.repo.short_forms(list(terms)):
+            long = set(tokenize(e.expansion))
+            short = tokenize(e.term)
+            hits = [t for t in terms if t in long]
+            if len(short) != 1 or not hits or short[0] in long:
+                continue
+            of = terms[hits[0]]
+            if taken.get(of, 0) >= self.settings.lexicon_max_per_term:
+                continue
+            taken[of] = taken.get(of, 0) + 1
+            out.append(Expansion(short[0], self.settings.lexicon_weight, "abbreviation", of))
+        return out
+
     def _written(self, name: str) -> int:
         """Passages (up to ``CLIP_PROBE``) that hold every word of ``name``."""
         toks = tuple(dict.fromkeys(tokenize(name)))
@@ -423,6 +458,7 @@ class Vocabulary:
                 corrected = done
             out += corrected
             out += self.variants(w)
+        out += self.short_forms(words, out)
         uniq: dict[tuple[str, str], Expansion] = {}
         for e in out:
             key = (e.of, e.term)

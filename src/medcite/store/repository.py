@@ -126,6 +126,20 @@ class StoreRepository:
             out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
         return out
 
+    def short_forms(self, words: Sequence[str]) -> list[LexiconEntry]:
+        """Abbreviation entries whose long form holds one of ``words`` (as a substring, lower case),
+        with how many documents define each."""
+        out: list[LexiconEntry] = []
+        for w in dict.fromkeys(x.lower() for x in words if len(x) >= 4):
+            rows = self.store.conn.execute(
+                "SELECT kind, term, lower(expansion), count(DISTINCT doc_id) AS n FROM lexicon "
+                "WHERE kind = 'abbreviation' AND lower(expansion) LIKE ? GROUP BY term, lower(expansion) "
+                "ORDER BY n DESC LIMIT 20",
+                (f"%{w}%",),
+            )
+            out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+        return out
+
     def abbreviations(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         """The short forms each document defines ("CDI (Clostridium difficile infection)")."""
         uniq = list(dict.fromkeys(doc_ids))
