@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from library import sections_doc
+from medcite.answer.pipeline import run
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
 from medcite.answer.understand import _age, content_words, intents_of, split_message, understand
 from medcite.answer.vocabulary import Vocabulary
@@ -119,6 +120,7 @@ kind: guideline
 Adults should spend two nights at 3000 metres before sleeping any higher.
 Children need three nights there, because young climbers report their symptoms late.
 Porters carry no more than 25 kg on high passes.
+Pregnant trekkers should sleep no higher than 2500 metres.
 """,
 }
 
@@ -164,6 +166,16 @@ def test_one_standing_for_a_named_thing_asks_about_it(trek: Engine) -> None:
     u = understand("my son carries a rucksack on treks, is one night at 3000 metres enough?", vocab)
     assert "rucksack" not in u.sub_questions[1].words
 
+
+
+def test_an_opening_that_names_only_the_population_gets_no_answer_of_its_own(trek: Engine) -> None:
+    t = run(trek.backend, trek.repository, "my daughter is pregnant, how many nights should she spend at 3000 metres?",
+            audience="clinician", settings=trek.settings.ask, ranker=trek.ranker)
+    assert t.understanding.sub_questions[0].states
+    assert "pregnancy" in t.understanding.context
+    # "my daughter is pregnant" steers the question; it is not answered as a question of its own.
+    assert t.evidence.answerable and not [i for i in t.evidence.items if i.sub == 0]
+    assert any("Pregnant trekkers" in i.text for i in t.evidence.items), t.evidence.items
 
 
 def test_it_stands_for_the_thing_not_for_the_words_that_asked_about_it(trek: Engine) -> None:

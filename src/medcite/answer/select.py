@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from medcite.answer.ports import DocMeta
 from medcite.answer.rank import Scored
-from medcite.answer.understand import Understanding
+from medcite.answer.understand import Understanding, names_population
 from medcite.index.tokenize import tokenize
 from medcite.model import EDITORIAL_NOTE, SCOPE, Audience, SourceKind
 from medcite.settings import AskSettings
@@ -220,6 +220,11 @@ def select(
     states = {i for i in pools if u.sub_questions[i].states}
     for i in sorted(pools, key=lambda i: i in states):
         pool = pools[i]
+        if i in states and len(pools) > 1 and all(names_population(w) for w in u.sub_questions[i].words):
+            # "my wife is pregnant, is X safe?": an opening that names only who the patient is
+            # steers the other pieces (the case's population); it is not a question of its own.
+            del pools[i]
+            continue
         if i in states:
             stated = frozenset(t for w in u.sub_questions[i].words for t in tokenize(w))
             # A lead from a source kind the reader does not come first for (a research abstract that

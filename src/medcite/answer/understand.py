@@ -141,6 +141,11 @@ POPULATIONS: dict[str, tuple[str, str]] = {
 _POP = {k: re.compile(v[0], re.I) for k, v in POPULATIONS.items()}
 
 
+def names_population(word: str) -> bool:
+    """Whether ``word`` names a population of :data:`POPULATIONS` ("pregnant", "toddler")."""
+    return any(rx.fullmatch(word) for rx in _POP.values())
+
+
 @dataclass(frozen=True, slots=True)
 class SubQuestion:
     """One thing the message asks."""
