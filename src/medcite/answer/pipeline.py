@@ -2,10 +2,11 @@
 
 understand -> retrieve -> rank -> select -> compose, each stage a module
 with typed inputs and outputs (:mod:`.understand`, :mod:`.retrieve`,
-:mod:`.rank`, :mod:`.select`, :mod:`.compose`), run in order. A question piece after an opening that states its subject
-("Vexoma, which regimen first?") is asked with the opening's words
-(:func:`with_openings`); retrieve and rank run a second time, with the
-piece read alone, only when that leaves it uncovered.
+:mod:`.rank`, :mod:`.select`, :mod:`.compose`), run in order. A question
+piece after an opening that states its subject ("Vexoma, which regimen
+first?") is asked with the opening's words (:func:`with_openings`);
+retrieve and rank run a second time, with the piece read alone, only when
+that leaves it uncovered.
 The stages see the corpus only through :class:`~.ports.Search` and
 :class:`~.ports.Repository`.
 """

@@ -65,8 +65,8 @@ ANSWER_CUES: dict[str, re.Pattern[str]] = {
     "safety": re.compile(r"\b(safe\w*|side effects?|adverse|harm\w*|risk\w*|contraindicat\w*|avoid\w*|"
                          r"interact\w*|toxic\w*)\b", re.I),
 }
-#: A sentence whose subject is the kind of answer asked for ("Treatment is with antibiotics.", "Symptoms include
-#: fever."): on a page about the condition it answers without naming it again.
+#: A sentence whose subject is the kind of answer asked for ("Treatment is with hay rest.", "Symptoms include
+#: a limp."): on a page about the condition it answers without naming it again.
 OPENS_WITH_TYPE: dict[str, re.Pattern[str]] = {
     "treatment": re.compile(r"^\W*(?:the\s+)?(?:(?:main|usual|standard|first)\s+)?(?:treatments?|therapy|management)"
                             r"\s+(?:is|are|includes?|consists?|may|can|usually|often|depends)\b", re.I),

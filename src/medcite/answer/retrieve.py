@@ -21,6 +21,9 @@ from medcite.index.tokenize import tokenize
 from medcite.model import SOURCE_KINDS
 from medcite.settings import AskSettings
 
+#: Index terms of the people a message names and of the words about asking (never cues).
+_ASKER = frozenset(t for w in PERSONS | META for t in tokenize(w))
+
 #: Share of a multi-word long form's terms a text must hold to name it (all of three, four of five:
 #: a hyphenated form adds its joined compound, "amyloidrelat", which a text written with spaces lacks).
 GROUP_SHARE = 0.75
@@ -132,8 +135,7 @@ def query_terms(u: Understanding, sub: SubQuestion) -> QueryTerms:
     # The rest of the piece's words are cues (a sentence that writes them ranks a little higher), but
     # not the people it names or the asking itself: "my nephew ..., what does that mean?" is not
     # answered by a sentence about nephews or one that says "which means".
-    asker = {t for w in PERSONS | META for t in tokenize(w)}
-    cues = tuple(t for t in dict.fromkeys(tokenize(sub.text)) if t not in words and len(t) > 1 and t not in asker)
+    cues = tuple(t for t in dict.fromkeys(tokenize(sub.text)) if t not in words and len(t) > 1 and t not in _ASKER)
     return QueryTerms(own, shared, case, expansions, cues, tuple(population_terms(u.context)),
                       frozenset(j1 | j2 | j3), {k: tuple(v) for k, v in groups.items() if v})
 

@@ -239,7 +239,7 @@ def select(
         said = [s for s in pool if not s.features.get("fragment", 0.0) and not _note(s.cand.sentence.text)]
         # Page boilerplate (answer.templates) leads only when nothing else can.
         statements = [s for s in said if not s.features.get("templated", 0.0)] or said or pool
-        # "Treatment is with antibiotics." on the condition's page answers without naming it: a sentence
+        # "Treatment is with hay rest." on the condition's page answers without naming it: a sentence
         # that opens with the kind of answer asked for needs the coverage of its heading and title.
         leadable = ([s for s in statements if _words(s.cand.sentence.text) <= LEAD_MAX_WORDS
                      and max(s.features["cov_sentence"], s.features.get("states_type", 0.0)

@@ -233,7 +233,7 @@ def content_words(text: str) -> list[str]:
             continue
         if _MEASURE.match(lw):
             continue  # an age, sex or lab value ("78f", "18k", "g2p1", "150/95"), not a subject
-        if _negated(text, m.start()) and any(rx.fullmatch(lw) for rx in _POP.values()):
+        if _negated(text, m.start()) and names_population(lw):
             continue  # "not pregnant": a population the case excludes is not what it is about
         if all(x in UNITS for x in re.split(r"[-/]", lw)):
             continue  # a lab value's unit ("mg/dL", "g/dl"), not a subject
@@ -395,8 +395,8 @@ def understand(
         k = len(subs)
         states = (not continues and k + 1 < len(split) and split[k + 1][1] and not _QSTART.match(p)
                   and not _EMBEDDED.search(p))
-        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or _subject(subs[-1] if subs else None,
-                                                                                       prev_words), states=states))
+        carried = _subject(subs[-1], prev_words) if subs else prev_words
+        subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or carried, states=states))
         prev_words = words or prev_words
     case_words = named(" ".join(case))
     if case:
@@ -440,11 +440,9 @@ def understand(
     )
 
 
-def _subject(prev: SubQuestion | None, words: tuple[str, ...]) -> tuple[str, ...]:
+def _subject(prev: SubQuestion, words: tuple[str, ...]) -> tuple[str, ...]:
     """What a later piece's "it" stands for: the previous piece's ``words`` less those of the phrase that
     asks ("is vexoma dangerous for the kennel, and how is it treated?": "it" is vexoma, not "dangerous")."""
-    if prev is None:
-        return words
     asking = {w.lower() for rx in _INTENTS.values() for m in rx.finditer(prev.text)
               for w in re.findall(r"[A-Za-z]+", m.group())}
     return tuple(w for w in words if w.lower() not in asking) or words

@@ -116,6 +116,7 @@ class Vocabulary:
         self.repo = repo
         self.settings = settings
         self._df: dict[str, int] = {}
+        self._written_counts: dict[tuple[str, ...], int] = {}
         self._n = max(1, search.num_passages())
 
     @property
@@ -333,12 +334,15 @@ class Vocabulary:
         return out
 
     def _written(self, name: str) -> int:
-        """Passages (up to ``CLIP_PROBE``) that hold every word of ``name``."""
+        """Passages (up to ``CLIP_PROBE``) that hold every word of ``name`` (one search per name)."""
         toks = tuple(dict.fromkeys(tokenize(name)))
         if not toks:
             return 0
-        q = SearchQuery(terms=tuple(WeightedTerm(t) for t in toks), required=tuple((t,) for t in toks), k=CLIP_PROBE)
-        return len(self.search.search_query(q))
+        if toks not in self._written_counts:
+            q = SearchQuery(terms=tuple(WeightedTerm(t) for t in toks), required=tuple((t,) for t in toks),
+                            k=CLIP_PROBE)
+            self._written_counts[toks] = len(self.search.search_query(q))
+        return self._written_counts[toks]
 
     def _written_apart(self, word: str, words: Sequence[str]) -> bool:
         """Whether ``word`` is the first half of a compound typed as two words ("vexo plasmosis"):

@@ -102,26 +102,26 @@ class StoreRepository:
         return out
 
     def lexicon(self, terms: Sequence[str]) -> list[LexiconEntry]:
-        """Entries whose term is one of ``terms`` (lower-cased), with how many documents give each."""
+        """Entries whose term is one of ``terms`` (lower-cased), with how many documents give each.
+
+        A page declares its other names ("Vexoma, also called kennel tumour"): each is a name of the
+        other, so a question that names the page's subject may also reach what the others call it. Those
+        come after the entries proper, as kind "alias" (the synonym read the other way round).
+        """
         uniq = list(dict.fromkeys(t.lower() for t in terms if t))
         out: list[LexiconEntry] = []
         for i in range(0, len(uniq), 400):
             chunk = uniq[i:i + 400]
+            marks = ",".join("?" * len(chunk))
             rows = self.store.conn.execute(
-                "SELECT kind, term, expansion, count(DISTINCT doc_id) AS n FROM lexicon "
-                f"WHERE term IN ({','.join('?' * len(chunk))}) GROUP BY kind, term, lower(expansion) "
-                "ORDER BY n DESC",
-                chunk,
-            )
-            out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
-            # A page declares its other names ("Vexoma, also called kennel tumour"): each is a name of the
-            # other, so a question that names the page's subject may also reach what the others call it
-            # (kind "alias": the synonym read the other way round).
-            rows = self.store.conn.execute(
-                "SELECT 'alias', lower(expansion), term, count(DISTINCT doc_id) AS n FROM lexicon "
-                f"WHERE kind = 'synonym' AND lower(expansion) IN ({','.join('?' * len(chunk))}) "
-                "GROUP BY lower(expansion), term ORDER BY n DESC",
-                chunk,
+                "SELECT kind, term, expansion, n FROM ("
+                "SELECT kind, term, expansion, count(DISTINCT doc_id) AS n, 0 AS alias FROM lexicon "
+                f"WHERE term IN ({marks}) GROUP BY kind, term, lower(expansion) "
+                "UNION ALL "
+                "SELECT 'alias', lower(expansion), term, count(DISTINCT doc_id), 1 FROM lexicon "
+                f"WHERE kind = 'synonym' AND lower(expansion) IN ({marks}) GROUP BY lower(expansion), term"
+                ") ORDER BY alias, n DESC",
+                [*chunk, *chunk],
             )
             out += [LexiconEntry(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
         return out
