@@ -20,7 +20,7 @@ from medcite.store.repository import StoreRepository
 if TYPE_CHECKING:
     from medcite.answer.compose import Synthesizer
     from medcite.answer.rank import Ranker
-    from medcite.answer.semantic import Encoder
+    from medcite.answer.semantic import Encoder, Topics
     from medcite.model import Article, Audience
     from medcite.verify import Verifier
 
@@ -46,6 +46,7 @@ class Engine:
         self.repository = StoreRepository(self.store)
         self._ranker: Ranker | None = None
         self._encoder: Encoder | None = None
+        self._topics: Topics | None = None
 
     @property
     def ranker(self) -> Ranker:
@@ -66,6 +67,18 @@ class Engine:
 
             self._encoder = MiniLM(threads=self.settings.ask.encoder_threads)
         return self._encoder
+
+    @property
+    def topics(self) -> Topics | None:
+        """The zero-shot topic check of ``ask`` (None when the encoder or the check is turned off)."""
+        encoder = self.encoder
+        if encoder is None or self.settings.ask.off_topic_margin >= 1:
+            return None
+        if self._topics is None:
+            from medcite.answer.semantic import Topics
+
+            self._topics = Topics(encoder)
+        return self._topics
 
     @classmethod
     def open(cls, home: str | Path, *, must_exist: bool = True) -> Engine:

@@ -198,6 +198,7 @@ class ExtractiveSynthesizer:
             "sub_question_scores": [s.support for s in ev.sub_answers],
             "best_candidate": {"doc_id": best.best_doc, "text": best.best_text} if best and best.best_doc else None,
             "semantic_relevance": None if ev.relevance is None else round(ev.relevance, 4),
+            "topic": None if ev.domain is None else {"label": ev.domain.label, "margin": round(ev.domain.margin, 4)},
         }
         if not ev.answerable and ev.notes:
             # The reason is already stated (a name the corpus never mentions), not a low score.

@@ -28,7 +28,7 @@ from medcite.answer.rank import Ranker, Reranker, Scored, score
 from medcite.answer.rerank import CachedEncoder, rerank
 from medcite.answer.retrieve import Candidate, QueryTerms, dedupe, retrieve
 from medcite.answer.select import Evidence, select
-from medcite.answer.semantic import Encoder, relevance
+from medcite.answer.semantic import Encoder, Topics, relevance
 from medcite.answer.templates import mark_templates
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
 from medcite.answer.understand import Understanding, understand
@@ -52,13 +52,14 @@ class Trace:
 
 def run(
     search: Search, repo: Repository, question: str, *, audience: Audience, settings: AskSettings, ranker: Ranker,
-    prior_topic: tuple[str, ...] = (), encoder: Encoder | None = None,
+    prior_topic: tuple[str, ...] = (), encoder: Encoder | None = None, topics: Topics | None = None,
 ) -> Trace:
     """Stages 1-4 for ``question``: everything but composing the article.
 
     With an ``encoder``, an answer about to be given is re-ordered by the ranker's second stage
     (:mod:`.rerank`) and its top-ranked sentences must also be about what is asked
-    (:mod:`.semantic`); without one, word evidence alone decides.
+    (:mod:`.semantic`); without one, word evidence alone decides. With ``topics`` too, an answer
+    that covers the words in part is declined when the question reads as another topic than health.
     """
     vocab = Vocabulary(search, repo, settings)
     u = understand(question, vocab, audience=audience, prior_topic=prior_topic)
@@ -98,7 +99,9 @@ def run(
             asked.append(f"{' '.join(u.resolved_from)} {read}")
         # The first stage's best (as support is): the gate was calibrated on them.
         rel = relevance(encoder, asked, [s.cand.sentence.text for s in first_stage[: settings.semantic_top]])
-        evidence = select(u, scored, docs, settings, relevance=rel)
+        # What the message reads as being about (its embedding is already cached by the relevance check).
+        domain = topics.read(read, encoder) if topics is not None else None
+        evidence = select(u, scored, docs, settings, relevance=rel, domain=domain)
     budget = settings.patient_words if audience == "patient" else settings.clinician_words
     evidence = complete_lists(evidence, [c.sentence for c in cands], repo,
                               max_items=settings.list_items, budget=budget)
@@ -172,7 +175,8 @@ def answer(
         prior_topic = tuple(prior.focus.split()) if prior is not None else ()
         report("searching")
         trace = run(engine.backend, engine.repository, question, audience=aud, settings=engine.settings.ask,
-                    ranker=engine.ranker, prior_topic=prior_topic, encoder=engine.encoder)
+                    ranker=engine.ranker, prior_topic=prior_topic, encoder=engine.encoder,
+                    topics=engine.topics)
         report("composing")
         article = (synthesizer or ExtractiveSynthesizer()).compose(trace.evidence)
         u = trace.understanding

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from medcite.answer.ports import DocMeta
 from medcite.answer.rank import Scored
+from medcite.answer.semantic import Domain
 from medcite.answer.understand import Understanding, names_population
 from medcite.index.tokenize import tokenize
 from medcite.model import EDITORIAL_NOTE, SCOPE, Audience, SourceKind
@@ -93,6 +94,8 @@ class Evidence:
     topic: tuple[str, ...] = field(default=())
     #: Semantic similarity of the question to its best candidates (None: not measured).
     relevance: float | None = None
+    #: What the question reads as being about among general topics (None: not measured).
+    domain: Domain | None = None
 
     def by_kind(self, kind: SourceKind) -> list[EvidenceItem]:
         return [i for i in self.items if i.source_kind == kind]
@@ -139,12 +142,15 @@ def _words(text: str) -> int:
 
 def select(
     u: Understanding, scored: Sequence[Scored], docs: Mapping[str, DocMeta], settings: AskSettings,
-    *, relevance: float | None = None,
+    *, relevance: float | None = None, domain: Domain | None = None,
 ) -> Evidence:
     """Choose the evidence for ``u`` from ``scored`` candidates (best first).
 
     ``relevance`` is the semantic similarity of the question to its best candidates
-    (:func:`.semantic.relevance`); below ``settings.semantic_min`` nothing is covered.
+    (:func:`.semantic.relevance`); below ``settings.semantic_min`` nothing is covered. ``domain``
+    is the question's zero-shot topic (:class:`.semantic.Topics`): when it reads as another topic
+    than health by more than ``settings.off_topic_margin`` and the words are covered only in part
+    (best support below ``settings.off_topic_support``), nothing is covered.
     """
     tau = settings.answer_threshold
     budget = settings.patient_words if u.audience == "patient" else settings.clinician_words
@@ -169,6 +175,16 @@ def select(
         subs = [replace(sa, covered=False) for sa in subs]
         notes = (f"The closest sentences in the corpus are about something else (semantic similarity "
                  f"{relevance:.2f}, below {settings.semantic_min:.2f}).",)
+    best_support = max((sa.support for sa in subs), default=0.0)
+    if (domain is not None and domain.margin > settings.off_topic_margin
+            and best_support < settings.off_topic_support and any(s.covered for s in subs)):
+        # Some words match, the question is about something else: "a normal temperature" asked of an
+        # animal, "red" and "wine" of a carpet stain. A health question whose words are all covered
+        # is answered however it reads ("can my dog's bite give me rabies?").
+        subs = [replace(sa, covered=False) for sa in subs]
+        notes = (f"The question reads as one about {domain.label.lower()} rather than health (topic margin "
+                 f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and the corpus matches only part "
+                 f"of its words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).",)
     if u.unknown:
         # The case names something no source mentions: whatever ranks first answers
         # around it (understand.unknown_names), so nothing is covered.
@@ -178,7 +194,7 @@ def select(
     answerable = any(s.covered for s in subs)
     if not answerable:
         return Evidence(u.question, u.audience, u.subject, tuple(subs), (), {}, False, tau, notes=notes,
-                        topic=u.topic, relevance=relevance)
+                        topic=u.topic, relevance=relevance, domain=domain)
 
     chosen: list[EvidenceItem] = []
     tokens: list[frozenset[str]] = []
@@ -287,5 +303,5 @@ def select(
     return Evidence(
         question=u.question, audience=u.audience, subject=u.subject, sub_answers=tuple(subs), items=tuple(chosen),
         docs={d: docs[d] for d in cited if d in docs}, answerable=True, threshold=tau,
-        topic=u.topic, relevance=relevance,
+        topic=u.topic, relevance=relevance, domain=domain,
     )

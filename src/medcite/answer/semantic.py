@@ -19,6 +19,7 @@ machine (bench/bench_ask.py, bench/bench_load.py; docs/decisions.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -114,3 +115,57 @@ def relevance(encoder: Encoder, queries: Sequence[str], sentences: Sequence[str]
         return 0.0
     q, s = encoder.encode(list(queries)), encoder.encode(list(sentences))
     return float((q @ s.T).max())
+
+
+#: General-domain topics: the top-level categories of Yahoo! Answers ("Yahoo Products" left out), the
+#: label set of zero-shot topic benchmarks (Chang et al. 2008, "Importance of semantic representation:
+#: dataless classification"; Yin et al. 2019, "Benchmarking zero-shot text classification"). A public
+#: taxonomy, not a list written for our questions.
+TOPICS = (
+    "Arts & Humanities", "Beauty & Style", "Business & Finance", "Cars & Transportation", "Computers & Internet",
+    "Consumer Electronics", "Dining Out", "Education & Reference", "Entertainment & Music", "Environment",
+    "Family & Relationships", "Food & Drink", "Games & Recreation", "Health", "Home & Garden", "Local Businesses",
+    "News & Events", "Pets", "Politics & Government", "Pregnancy & Parenting", "Science & Mathematics",
+    "Social Science", "Society & Culture", "Sports", "Travel",
+)
+#: The topics a medical corpus answers.
+HEALTH_TOPICS = frozenset({"Health", "Pregnancy & Parenting"})
+#: How a topic is read as a text (the template of Yin et al. 2019's label descriptions).
+TOPIC_TEMPLATE = "A question about {}."
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """What a question reads as being about, among general topics."""
+
+    #: The general topic other than health that the question is closest to.
+    label: str
+    #: Its cosine to the question minus the best health topic's: above 0 the question reads as that
+    #: topic rather than health.
+    margin: float
+
+
+class Topics:
+    """Zero-shot topic of a question (dataless classification, Chang et al. 2008): the cosine
+    between the question and each topic's description, with the same sentence encoder.
+
+    The topic vectors are computed on first use and kept (25 short texts).
+    """
+
+    def __init__(self, encoder: Encoder, topics: Sequence[str] = TOPICS,
+                 health: frozenset[str] = HEALTH_TOPICS) -> None:
+        self._encoder = encoder
+        self._topics = tuple(topics)
+        self._health = [i for i, t in enumerate(self._topics) if t in health]
+        self._other = [i for i, t in enumerate(self._topics) if t not in health]
+        if not self._health or not self._other:
+            raise ValueError("topics need at least one health topic and one other")
+        self._vecs: np.ndarray | None = None
+
+    def read(self, text: str, encoder: Encoder | None = None) -> Domain:
+        """The domain ``text`` reads as; ``encoder`` (same model, e.g. a per-question cache) embeds it."""
+        if self._vecs is None:
+            self._vecs = self._encoder.encode([TOPIC_TEMPLATE.format(t) for t in self._topics])
+        sims = (encoder or self._encoder).encode([text])[0] @ self._vecs.T
+        best = max(self._other, key=lambda i: float(sims[i]))
+        return Domain(self._topics[best], float(sims[best]) - max(float(sims[i]) for i in self._health))

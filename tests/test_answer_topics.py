@@ -1,0 +1,124 @@
+"""A question about another topic than health, whose words a medical library matches in part, is declined.
+
+Word coverage cannot see that "a normal temperature for my pet hamster" is not
+asked of a person: most of the words are covered, by sentences about people.
+The zero-shot topic check (:class:`medcite.answer.semantic.Topics`) reads what
+the question is about; it declines only when the words are covered in part.
+Real pipeline, real encoder (all-MiniLM-L6-v2 int8, shipped in a wheel), a
+small library written for the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from medcite.answer.pipeline import answer
+from medcite.answer.semantic import MiniLM, Topics
+from medcite.engine import Engine
+from medcite.ingest import Ingester
+from medcite.settings import Settings
+
+LIBRARY = {
+    "fever.md": """---
+title: Fever in children
+kind: patient-info
+---
+# What is a fever?
+
+A normal body temperature is about 37 degrees Celsius.
+A temperature of 38 degrees Celsius or higher is a fever.
+
+# Treatment
+
+Paracetamol can be given to a child with a fever who is distressed.
+""",
+    "bakers.md": """---
+title: Occupational asthma in bakers
+kind: research
+---
+# Abstract
+
+Bakers who work near bread ovens inhale flour dust, and 9% developed occupational asthma within five years.
+""",
+    "hamsters.md": """---
+title: A respiratory virus in Syrian hamsters
+kind: research
+---
+# Abstract
+
+Syrian hamsters infected with the virus lost 10% of their body weight by day six.
+""",
+    "toddlers.md": """---
+title: Colds in toddlers
+kind: patient-info
+---
+# Overview
+
+A toddler with a cold usually gets better within ten days.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    home = tmp_path_factory.mktemp("topics")
+    src = home / "src"
+    src.mkdir()
+    for name, text in LIBRARY.items():
+        (src / name).write_text(text, encoding="utf-8")
+    # The support gate is lowered so that the topic check alone decides which partial matches are answered.
+    eng = Engine(Settings(home=home, ask=replace(Settings(home=home).ask, answer_threshold=0.2)))
+    report = Ingester(eng.store, eng.backend, eng.settings.ingest).run([str(src)])
+    assert report.documents_written == len(LIBRARY), report.problems
+    yield eng
+    eng.close()
+
+
+OFF_TOPIC = "What is a normal temperature for my pet hamster?"
+
+
+def test_topics_read_a_health_question_as_health_and_another_as_its_topic() -> None:
+    topics = Topics(MiniLM())
+    health = topics.read("What is the first-line inhaler for wheezing in adults?")
+    other = topics.read("Which tyres are best for a long motorway drive in the rain?")
+    assert health.margin < 0 < other.margin
+    assert other.label == "Cars & Transportation"
+
+
+def test_a_partial_word_match_to_a_question_about_another_topic_is_declined_with_the_reason(engine: Engine) -> None:
+    art = answer(engine, OFF_TOPIC)
+    assert not art.answerable
+    assert art.abstention is not None and art.abstention["topic"]["margin"] > engine.settings.ask.off_topic_margin
+    assert any("rather than health" in n for n in art.notes), art.notes
+    # The check is what declined it: turned off, the same words are answered from the body temperature sentence.
+    off = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, off_topic_margin=1.0)),
+                 must_exist=True)
+    try:
+        assert off.topics is None
+        assert answer(off, OFF_TOPIC).answerable
+    finally:
+        off.close()
+
+
+def test_a_health_question_matched_in_part_is_still_answered(engine: Engine) -> None:
+    # "toddler" and "cold" are in the library, but not in the sentence that answers: a partial match too.
+    art = answer(engine, "What is a normal temperature for a toddler with a cold?")
+    assert art.answerable, art.notes
+    assert art.abstention is not None and art.abstention["best_score"] < engine.settings.ask.off_topic_support
+    assert art.abstention["topic"]["margin"] <= engine.settings.ask.off_topic_margin
+    assert any("37 degrees Celsius" in t for t in _texts(art)), _texts(art)
+
+
+def _texts(article) -> list[str]:  # type: ignore[no-untyped-def]
+    out: list[str] = []
+
+    def walk(secs) -> None:  # type: ignore[no-untyped-def]
+        for s in secs:
+            out.extend(st.text for st in s.statements)
+            walk(s.subsections)
+
+    walk(article.sections)
+    return out
