@@ -76,6 +76,8 @@ class SubAnswer:
     unmentioned: tuple[str, ...] = ()
     #: The piece states rather than asks (:attr:`.understand.SubQuestion.states`).
     states: bool = False
+    #: The piece names a word the corpus has never seen, even spelled otherwise (``unknown`` feature).
+    unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ def select(
             index=i, text=sq.text, intents=sq.intents, covered=bool(best) and sup >= tau,
             best_p=round(best.p, 4) if best else 0.0, best_text=best.cand.sentence.text if best else "",
             best_doc=best.cand.sentence.doc_id if best else "", support=round(sup, 4), states=sq.states,
+            unknown=bool(ranked) and ranked[0].features.get("unknown", 0.0) > 0,
         ))
     notes: tuple[str, ...] = ()
     if relevance is not None and relevance < settings.semantic_min and any(s.covered for s in subs):
@@ -191,7 +194,17 @@ def select(
         subs = [replace(sa, covered=False) for sa in subs]
         notes = (f"No source in this corpus mentions {', '.join(repr(w) for w in u.unknown)}, "
                  "which the question names; it is not answered around it.",)
-    answerable = any(s.covered for s in subs)
+    # An opening that states ("52M on vexorin, is zorbaxan an option?") is the question's context: when
+    # what is asked names something no source mentions, the opening's evidence would answer around it.
+    # (A piece that asks about known words and is merely not covered leaves the opening answered.)
+    asking = [s for s in subs if not s.states]
+    around = (any(s.covered for s in subs if s.states) and bool(asking) and not any(s.covered for s in asking)
+              and any(s.unknown for s in asking) and not notes)
+    if around:
+        notes = ("The corpus covers what the message states, not what it asks about: "
+                 + "; ".join(f"{s.text!r}" for s in asking if s.unknown)
+                 + " names something no source in this corpus mentions.",)
+    answerable = any(s.covered for s in subs) and not around
     if not answerable:
         return Evidence(u.question, u.audience, u.subject, tuple(subs), (), {}, False, tau, notes=notes,
                         topic=u.topic, relevance=relevance, domain=domain)
