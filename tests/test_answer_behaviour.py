@@ -282,14 +282,22 @@ def test_a_case_naming_what_the_corpus_never_mentions_is_not_answered_around_it(
 def test_an_opening_the_corpus_covers_does_not_answer_a_question_it_does_not(engine: Engine) -> None:
     # The opening states the case (covered by the hemorrhage guideline); what is asked names a drug no
     # source mentions. Showing the case's evidence would answer around the question.
-    art = answer(engine, "Postpartum hemorrhage after a home birth, is velmorastat an option?")
-    assert not art.answerable
-    assert art.uncovered == ["is velmorastat an option"], art.uncovered
-    assert any("states, not what it asks about" in n for n in art.notes), art.notes
-    # The same opening before a question the corpus answers: answered.
-    ok = answer(engine, "Postpartum hemorrhage after a home birth, is oxytocin an option?")
-    assert ok.answerable, ok.notes
-    assert any("Oxytocin 10 units" in t for t in texts(ok))
+    q = "Postpartum hemorrhage after a home birth, is velmorastat an option?"
+    # In a small library an unseen word says little (most ordinary words are unseen): the opening is answered.
+    assert answer(engine, q).answerable
+    strict = Engine(Settings(home=engine.settings.home,
+                             ask=replace(engine.settings.ask, unknown_case_min_passages=1)), must_exist=True)
+    try:
+        art = answer(strict, q)
+        assert not art.answerable
+        assert art.uncovered == ["is velmorastat an option"], art.uncovered
+        assert any("states, not what it asks about" in n for n in art.notes), art.notes
+        # The same opening before a question the corpus answers: answered.
+        ok = answer(strict, "Postpartum hemorrhage after a home birth, is oxytocin an option?")
+        assert ok.answerable, ok.notes
+        assert any("Oxytocin 10 units" in t for t in texts(ok))
+    finally:
+        strict.close()
 
 
 def test_a_hyphenated_name_or_an_asked_year_no_source_mentions_is_not_answered_around_it(engine: Engine) -> None:

@@ -107,6 +107,8 @@ def test_a_health_question_matched_in_part_is_still_answered(engine: Engine) -> 
     # "toddler" and "cold" are in the library, but not in the sentence that answers: a partial match too.
     art = answer(engine, "What is a normal temperature for a toddler with a cold?")
     assert art.answerable, art.notes
+    # Without the person it is declined: the same words about the animal alone.
+    assert not answer(engine, "Can my pet hamster get a fever?").answerable
     assert art.abstention is not None and art.abstention["best_score"] < engine.settings.ask.off_topic_support
     assert art.abstention["topic"]["margin"] <= engine.settings.ask.off_topic_margin
     assert any("37 degrees Celsius" in t for t in _texts(art)), _texts(art)
@@ -122,3 +124,14 @@ def _texts(article) -> list[str]:  # type: ignore[no-untyped-def]
 
     walk(article.sections)
     return out
+
+
+def test_a_question_that_reads_as_another_topic_but_names_a_person_affected_is_answered(engine: Engine) -> None:
+    # Reads as pets, but the asker is the one who would have the fever: a health question about a person.
+    q = "Can my pet hamster give me a fever?"
+    art = answer(engine, q)
+    assert art.abstention is not None and art.abstention["topic"]["margin"] > engine.settings.ask.off_topic_margin
+    assert art.abstention["best_score"] < engine.settings.ask.off_topic_support
+    assert art.answerable, art.notes
+    # Without the person it is declined: the same words about the animal alone.
+    assert not answer(engine, "Can my pet hamster get a fever?").answerable

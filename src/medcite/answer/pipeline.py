@@ -70,10 +70,10 @@ def run(
     alone, u = u, with_openings(u)
     found = _find(u, search, repo, settings, vocab, ranker)
     # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
-    evidence = select(u, found.scored, found.docs, settings)
+    evidence = select(u, found.scored, found.docs, settings, passages=vocab.passages)
     if u is not alone and not all(sa.covered for sa in evidence.sub_answers):
         found1 = _find(alone, search, repo, settings, vocab, ranker)
-        evidence1 = select(alone, found1.scored, found1.docs, settings)
+        evidence1 = select(alone, found1.scored, found1.docs, settings, passages=vocab.passages)
         if sum(sa.covered for sa in evidence1.sub_answers) > sum(sa.covered for sa in evidence.sub_answers):
             u, found, evidence = alone, found1, evidence1
     terms, cands, docs, abbreviations, scored = found.terms, found.cands, found.docs, found.abbreviations, found.scored
@@ -101,7 +101,7 @@ def run(
         rel = relevance(encoder, asked, [s.cand.sentence.text for s in first_stage[: settings.semantic_top]])
         # What the message reads as being about (its embedding is already cached by the relevance check).
         domain = topics.read(read, encoder) if topics is not None else None
-        evidence = select(u, scored, docs, settings, relevance=rel, domain=domain)
+        evidence = select(u, scored, docs, settings, relevance=rel, domain=domain, passages=vocab.passages)
     budget = settings.patient_words if audience == "patient" else settings.clinician_words
     evidence = complete_lists(evidence, [c.sentence for c in cands], repo,
                               max_items=settings.list_items, budget=budget)

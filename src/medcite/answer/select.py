@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from medcite.answer.ports import DocMeta
 from medcite.answer.rank import Scored
 from medcite.answer.semantic import Domain
-from medcite.answer.understand import Understanding, names_population
+from medcite.answer.understand import Understanding, names_person, names_population
 from medcite.index.tokenize import tokenize
 from medcite.model import EDITORIAL_NOTE, SCOPE, Audience, SourceKind
 from medcite.settings import AskSettings
@@ -144,7 +144,7 @@ def _words(text: str) -> int:
 
 def select(
     u: Understanding, scored: Sequence[Scored], docs: Mapping[str, DocMeta], settings: AskSettings,
-    *, relevance: float | None = None, domain: Domain | None = None,
+    *, relevance: float | None = None, domain: Domain | None = None, passages: int = 0,
 ) -> Evidence:
     """Choose the evidence for ``u`` from ``scored`` candidates (best first).
 
@@ -152,7 +152,8 @@ def select(
     (:func:`.semantic.relevance`); below ``settings.semantic_min`` nothing is covered. ``domain``
     is the question's zero-shot topic (:class:`.semantic.Topics`): when it reads as another topic
     than health by more than ``settings.off_topic_margin`` and the words are covered only in part
-    (best support below ``settings.off_topic_support``), nothing is covered.
+    (best support below ``settings.off_topic_support``), nothing is covered. ``passages`` is the
+    library's size: a word it has never seen says something only in a large one.
     """
     tau = settings.answer_threshold
     budget = settings.patient_words if u.audience == "patient" else settings.clinician_words
@@ -180,10 +181,12 @@ def select(
                  f"{relevance:.2f}, below {settings.semantic_min:.2f}).",)
     best_support = max((sa.support for sa in subs), default=0.0)
     if (domain is not None and domain.margin > settings.off_topic_margin
-            and best_support < settings.off_topic_support and any(s.covered for s in subs)):
+            and best_support < settings.off_topic_support and any(s.covered for s in subs)
+            and not names_person(u.question)):
         # Some words match, the question is about something else: "a normal temperature" asked of an
         # animal, "red" and "wine" of a carpet stain. A health question whose words are all covered
-        # is answered however it reads ("can my dog's bite give me rabies?").
+        # is answered however it reads; so is one that names a person affected ("can my kennel's
+        # vexo give me a rash?" reads as pets: the asker is the patient).
         subs = [replace(sa, covered=False) for sa in subs]
         notes = (f"The question reads as one about {domain.label.lower()} rather than health (topic margin "
                  f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and the corpus matches only part "
@@ -198,8 +201,10 @@ def select(
     # what is asked names something no source mentions, the opening's evidence would answer around it.
     # (A piece that asks about known words and is merely not covered leaves the opening answered.)
     asking = [s for s in subs if not s.states]
-    around = (any(s.covered for s in subs if s.states) and bool(asking) and not any(s.covered for s in asking)
-              and any(s.unknown for s in asking) and not notes)
+    # Only in a large library: in a small one most ordinary words are unseen (understand.unknown_names).
+    around = (passages >= settings.unknown_case_min_passages and any(s.covered for s in subs if s.states)
+              and bool(asking) and not any(s.covered for s in asking) and any(s.unknown for s in asking)
+              and not notes)
     if around:
         notes = ("The corpus covers what the message states, not what it asks about: "
                  + "; ".join(f"{s.text!r}" for s in asking if s.unknown)

@@ -80,12 +80,23 @@ def _split_choices(piece: str) -> list[str]:
 
 #: The people a message may name besides the patient (the asker's family and acquaintances, the
 #: care team): who asks, not what is asked.
-PERSONS = frozenset(
+KIN = frozenset(
     """son daughter kid kids mom mum mother dad father parent parents husband wife partner grandma grandmother
     grandpa grandfather nephew niece grandson granddaughter grandchild grandchildren grandkid grandkids stepson
-    stepdaughter spouse boyfriend girlfriend fiance fiancee roommate coworker neighbor neighbour uncle aunt friend
-    family doctor doc dr drs physician nurse student someone anyone guy guys""".split()
+    stepdaughter spouse boyfriend girlfriend fiance fiancee uncle aunt""".split()
 )
+PERSONS = KIN | frozenset(
+    """roommate coworker neighbor neighbour friend family doctor doc dr drs physician nurse student someone anyone
+    guy guys""".split()
+)
+#: The asker as the one affected ("it bit me", "can it give us ...").
+_AFFECTED = frozenset({"me", "us", "myself", "ourselves"})
+
+
+def names_person(text: str) -> bool:
+    """Whether ``text`` names a person as the one affected: the asker as an object ("bit me") or kin
+    ("my son"). A care team word ("my doctor suggested ...") names who advises, not who is ill."""
+    return any(w in KIN or w in _AFFECTED for w in re.findall(r"[a-z]+", text.lower()))
 #: Words about the asking itself ("what does that mean", "I'm worried"): they name no answer.
 META = frozenset(
     """meaning mean means explain explanation info information question questions asking asked
