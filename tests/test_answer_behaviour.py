@@ -236,6 +236,28 @@ def test_follow_up_pronoun_resolves_to_the_previous_subject(engine: Engine) -> N
     assert not says(alone, "autosomal recessive") or alone.references[0].doc_id != "local:brody"
 
 
+def test_a_what_about_follow_up_asks_about_its_new_name_in_the_previous_context(engine: Engine) -> None:
+    # In this small library every word is in a large share of passages: a word names a subject here
+    # from a lower idf than on a real corpus (settings.generic_idf).
+    eng = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, generic_idf=1.5)),
+                 must_exist=True)
+    try:
+        first = answer(eng, "Which drug is recommended first for postpartum hemorrhage?")
+        assert "Oxytocin 10 units" in texts(first)[0], texts(first)
+        # "what about X?" names a new subject: X's evidence answers, not the previous subject's (whose
+        # words stay as context).
+        follow = answer(eng, "what about for Clostridioides difficile infection?", thread=first.thread_id)
+        assert follow.answerable
+        assert "Clostridioides" in texts(follow)[0], texts(follow)
+        assert any("vancomycin" in t for t in texts(follow)), texts(follow)
+        assert not any("Oxytocin" in t for t in texts(follow)), texts(follow)
+        # "what about X?" that names nothing new (a population) stays on the previous turn's subject.
+        child = answer(eng, "what about in children?", thread=follow.thread_id)
+        assert child.focus.split()[:3] == follow.focus.split()[:3], (child.focus, follow.focus)
+    finally:
+        eng.close()
+
+
 def test_an_opening_that_states_the_case_is_not_answered_as_a_question(engine: Engine) -> None:
     art = answer(engine, "my husband has HIT, which anticoagulant should be started?")
     assert art.answerable

@@ -429,7 +429,14 @@ def understand(
     resolved: tuple[str, ...] = ()
     if prior_topic and (_PRONOUN.search(question) or _CONTINUATION.match(question) or len(own) <= 2):
         resolved = tuple(prior_topic)
-        shared = [*prior_topic, *shared]
+        if _CONTINUATION.match(question) and not _PRONOUN.search(question) and _new_subject(own, prior_topic, vocab):
+            # "what about the vexo vaccine?" after a question about the kennel vaccine in lambing: the new
+            # name is what is asked about, and the previous subject is its context (as a case is), not a
+            # word every answering sentence must hold.
+            case_words = [*case_words, *(w for w in prior_topic if w not in own)]
+            shared = [*(w for sq in subs for w in sq.words), *shared]
+        else:
+            shared = [*prior_topic, *shared]
     shared = list(dict.fromkeys(shared))
     topic = list(dict.fromkeys([*shared, *case_words]))
     context = tuple(k for k, rx in _POP.items() if any(not _negated(question, m.start()) for m in rx.finditer(question)))
@@ -548,6 +555,12 @@ def _specific(word: str, vocab: Vocabulary) -> bool:
         return False
     n = vocab.df(toks)[toks[0]]
     return n == 0 or vocab.idf(toks[0]) >= vocab.settings.generic_idf
+
+
+def _new_subject(words: set[str], prior: Sequence[str], vocab: Vocabulary) -> bool:
+    """Whether a follow-up's own ``words`` name a new subject: one of them, not a population word and
+    not in the ``prior`` subject, is specific ("what about the dose?" names none; "what about vexoma?" does)."""
+    return any(_specific(w, vocab) for w in words - set(prior) if not names_population(w))
 
 
 def _age(text: str) -> int | None:
