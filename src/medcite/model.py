@@ -193,6 +193,8 @@ class Query:
     #: Extra context terms (e.g. "pregnancy" in a follow-up).
     qualifiers: list[str] = field(default_factory=list)
     is_definition: bool = False
+    #: The question types asked (answer.understand intents): what an elliptical follow-up asks again.
+    intents: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -52,7 +52,8 @@ class Trace:
 
 def run(
     search: Search, repo: Repository, question: str, *, audience: Audience, settings: AskSettings, ranker: Ranker,
-    prior_topic: tuple[str, ...] = (), encoder: Encoder | None = None, topics: Topics | None = None,
+    prior_topic: tuple[str, ...] = (), prior_intents: tuple[str, ...] = (), encoder: Encoder | None = None,
+    topics: Topics | None = None,
 ) -> Trace:
     """Stages 1-4 for ``question``: everything but composing the article.
 
@@ -62,7 +63,7 @@ def run(
     that covers the words in part is declined when the question reads as another topic than health.
     """
     vocab = Vocabulary(search, repo, settings)
-    u = understand(question, vocab, audience=audience, prior_topic=prior_topic)
+    u = understand(question, vocab, audience=audience, prior_topic=prior_topic, prior_intents=prior_intents)
     # "Vexoma of the kennel, which regimen first?": a question piece after an opening that states
     # its subject asks about that subject (with_openings). Read alone only when that reading leaves
     # it uncovered and the piece alone is covered: the opening may name what no source holds
@@ -173,10 +174,11 @@ def answer(
     try:
         prior = threads.last_query(thread) if thread else None
         prior_topic = tuple(prior.focus.split()) if prior is not None else ()
+        prior_intents = tuple(prior.intents) if prior is not None else ()
         report("searching")
         trace = run(engine.backend, engine.repository, question, audience=aud, settings=engine.settings.ask,
-                    ranker=engine.ranker, prior_topic=prior_topic, encoder=engine.encoder,
-                    topics=engine.topics)
+                    ranker=engine.ranker, prior_topic=prior_topic, prior_intents=prior_intents,
+                    encoder=engine.encoder, topics=engine.topics)
         report("composing")
         article = (synthesizer or ExtractiveSynthesizer()).compose(trace.evidence)
         u = trace.understanding
@@ -195,7 +197,9 @@ def answer(
                 done.setdefault(e.of, e.term)  # the best reading comes first
         topic = tuple(done.get(w.lower(), w) for w in topic)
         threads.append(tid, Query(question=question, focus=" ".join(topic), audience=aud,
-                                  qualifiers=list(u.context)), answerable=article.answerable)
+                                  qualifiers=list(u.context),
+                                  intents=list(dict.fromkeys(i for s in u.sub_questions for i in s.intents))),
+                       answerable=article.answerable)
         article.thread_id = tid
         article.generated_at = datetime.now(UTC).replace(microsecond=0).isoformat()
         return article

@@ -48,7 +48,8 @@ def _now() -> str:
 def query_to_json(q: Query) -> str:
     return json.dumps(
         {"question": q.question, "focus": q.focus, "synonyms": q.synonyms, "facets": q.facets,
-         "audience": q.audience, "qualifiers": q.qualifiers, "is_definition": q.is_definition},
+         "audience": q.audience, "qualifiers": q.qualifiers, "is_definition": q.is_definition,
+         "intents": q.intents},
         ensure_ascii=False,
     )
 
@@ -59,6 +60,7 @@ def query_from_json(text: str) -> Query:
         question=d["question"], focus=d["focus"], synonyms=list(d.get("synonyms", [])),
         facets=[cast(Facet, f) for f in d.get("facets", [])], audience=cast(Audience, d.get("audience", "clinician")),
         qualifiers=list(d.get("qualifiers", [])), is_definition=bool(d.get("is_definition", False)),
+        intents=list(d.get("intents", [])),
     )
 
 

@@ -346,6 +346,7 @@ def _sentence_pieces(sentence: str) -> list[str]:
 
 def understand(
     question: str, vocab: Vocabulary, *, audience: Audience = "clinician", prior_topic: Sequence[str] = (),
+    prior_intents: Sequence[str] = (),
 ) -> Understanding:
     """Analyse ``question`` (see the module docstring).
 
@@ -359,6 +360,8 @@ def understand(
         Who asks.
     prior_topic
         The previous turn's topic words in a conversation thread.
+    prior_intents
+        The question types the previous turn asked: an elliptical follow-up ("what about for X?") asks them again.
     """
     typed = question
     # Clinical note shorthand ("vexo fx", "hx of", "w/o") is read as the words it stands for: the
@@ -383,12 +386,20 @@ def understand(
 
     for p, continues in split:
         words = tuple(named(p))
-        if (words and subs and _CONTINUATION.match(p) and not _QSTART.match(_CONTINUATION.sub("", p, count=1))
-                and not any(rx.search(p) for rx in _INTENTS.values())):
+        elliptical = (bool(words) and _CONTINUATION.match(p) is not None
+                      and not _QSTART.match(_CONTINUATION.sub("", p, count=1))
+                      and not any(rx.search(p) for rx in _INTENTS.values()))
+        if elliptical and subs:
             # "How long before surgery for solid food? And for chewing gum?": an elliptical piece names
             # a new subject for the previous piece's question, and asks what it asked.
             words = (*words, *(w for w in prev_words if w not in words))
             subs.append(SubQuestion(text=p, intents=subs[-1].intents, words=words))
+            prev_words = words
+            continue
+        if elliptical and prior_intents:
+            # "what about for vexoma?" after "which drug first for kennel cough?": it asks what the previous
+            # turn asked (its subject is handled with the thread's topic below).
+            subs.append(SubQuestion(text=p, intents=tuple(prior_intents), words=words))
             prev_words = words
             continue
         if words and prev_words and ((len(words) == 1 and continues) or not any(_specific(w, vocab) for w in words)):
