@@ -267,3 +267,43 @@ def test_an_initial_typed_without_its_full_stop_or_capital_still_reads_the_clipp
     for q in ("how is Q. vexo treated?", "how is q vexo treated?", "treatment for Q vexo"):
         u = understand(q, vocab)
         assert ("vexo", "vexoplasma") in {(e.of, e.term) for e in u.expansions if e.source == "clipped"}, q
+
+
+IMAGING = {
+    "imaging.md": """---
+title: Imaging in pregnant women
+kind: guideline
+---
+# Recommendations
+
+Computed tomography (CT) of the abdomen exposes the fetus to less than 50 mGy, below the dose linked to fetal harm.
+CT should not be withheld from a pregnant woman when it is clinically needed.
+""",
+    "medicines.md": """---
+title: Medicines in pregnancy
+kind: patient-info
+---
+# Overview
+
+Some medicines can harm your baby if you take them while you are pregnant.
+""",
+}
+
+
+def test_a_test_the_opening_says_was_done_is_what_it_asks_about(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    # "CT" asks for a test in "do I need a CT?", but in an opening that states it names what was done,
+    # and "it" in the question after it stands for it.
+    eng = engine_of_docs(IMAGING)
+    vocab = Vocabulary(eng.backend, eng.repository, eng.settings.ask)
+    u = understand("I had a CT before I knew I was pregnant, will it harm the baby?", vocab, audience="patient")
+    opening, asked = u.sub_questions
+    assert opening.states and "ct" in opening.words
+    assert "ct" in asked.words
+    # The question is answered with what the corpus says about that test.
+    art = eng.ask("I had a CT before I knew I was pregnant, will it harm the baby?", audience="patient")
+    assert art.answerable
+    assert "50 mGy" in article_text(art), article_text(art)[:400]
+    # Asked for, a test stays the kind of answer wanted, not a subject.
+    assert "ct" not in understand("do I need a CT for appendicitis?", vocab).sub_questions[0].words

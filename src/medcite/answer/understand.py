@@ -122,6 +122,9 @@ _PEOPLE = set(
 _FUNCTION = frozenset(STOPWORDS | _PEOPLE | {"two", "three", "four", "five"})
 _ASKING = re.compile(r"\bhow (?:often|long|soon|much|many|far|fast|quickly|high|low)\b|\bat what\b|\bfrom when\b", re.I)
 _MEASURE = re.compile(r"^(?:\d+[a-z]{0,2}|g\d+p\d+|\d+[/-]\d+[a-z]*)$")
+#: Imaging tests named by the "test" question type. In a question they ask for a test ("do I need a
+#: CXR?"); in an opening that states, they name what was done ("I had an MRI, will it harm the baby?").
+_MODALITIES = frozenset({"mri", "ct", "ultrasound", "x-ray", "xray", "cxr"})
 #: Pronouns that stand for a thing (a drug, a disease), not for the patient.
 _THING = re.compile(r"\b(it|its|it's|they|them|their|this|these|those)\b|"
                     # "one" standing for a thing already named ("if he eats one by accident", "can I take
@@ -417,6 +420,8 @@ def understand(
         k = len(subs)
         states = (not continues and k + 1 < len(split) and split[k + 1][1] and not _QSTART.match(p)
                   and not _EMBEDDED.search(p))
+        if states:
+            words = (*words, *(w for w in re.findall(r"[a-z-]+", p.lower()) if w in _MODALITIES and w not in words))
         carried = _subject(subs[-1], prev_words) if subs else prev_words
         subs.append(SubQuestion(text=p, intents=intents_of(p), words=words or carried, states=states))
         prev_words = words or prev_words
@@ -473,7 +478,7 @@ def _subject(prev: SubQuestion, words: tuple[str, ...]) -> tuple[str, ...]:
     """What a later piece's "it" stands for: the previous piece's ``words`` less those of the phrase that
     asks ("is vexoma dangerous for the kennel, and how is it treated?": "it" is vexoma, not "dangerous")."""
     asking = {w.lower() for rx in _INTENTS.values() for m in rx.finditer(prev.text)
-              for w in re.findall(r"[A-Za-z]+", m.group())}
+              for w in re.findall(r"[A-Za-z]+", m.group())} - _MODALITIES
     return tuple(w for w in words if w.lower() not in asking) or words
 
 
