@@ -107,6 +107,8 @@ def test_a_health_question_matched_in_part_is_still_answered(engine: Engine) -> 
     # "toddler" and "cold" are in the library, but not in the sentence that answers: a partial match too.
     art = answer(engine, "What is a normal temperature for a toddler with a cold?")
     assert art.answerable, art.notes
+    # So is the asker as the one who would catch it.
+    assert answer(engine, "Can I catch a fever from my pet hamster?").answerable
     # Without the person it is declined: the same words about the animal alone.
     assert not answer(engine, "Can my pet hamster get a fever?").answerable
     assert art.abstention is not None and art.abstention["best_score"] < engine.settings.ask.off_topic_support

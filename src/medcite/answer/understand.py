@@ -93,10 +93,16 @@ PERSONS = KIN | frozenset(
 _AFFECTED = frozenset({"me", "us", "myself", "ourselves"})
 
 
+#: The asker as the one who would fall ill ("can I catch X from ...").
+_CATCH_FROM = re.compile(r"\b(?:can|could|will|would|might|do|did)\s+(?:i|we)\s+(?:get|catch|contract|pick up)\b[^?.;]*\bfrom\b", re.I)
+
+
 def names_person(text: str) -> bool:
-    """Whether ``text`` names a person as the one affected: the asker as an object ("bit me") or kin
-    ("my son"). A care team word ("my doctor suggested ...") names who advises, not who is ill."""
-    return any(w in KIN or w in _AFFECTED for w in re.findall(r"[a-z]+", text.lower()))
+    """Whether ``text`` names a person as the one affected: the asker as an object ("bit me"), as the one
+    who would catch something ("can I get X from ..."), or kin ("my son"). A care team word ("my doctor
+    suggested ...") names who advises, not who is ill."""
+    return (any(w in KIN or w in _AFFECTED for w in re.findall(r"[a-z]+", text.lower()))
+            or _CATCH_FROM.search(text) is not None)
 #: Words about the asking itself ("what does that mean", "I'm worried"): they name no answer.
 META = frozenset(
     """meaning mean means explain explanation info information question questions asking asked
