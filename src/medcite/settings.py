@@ -102,8 +102,8 @@ class AskSettings:
     #: The topic check (answer.semantic.Topics; needs the encoder): an answer whose words the corpus
     #: covers only in part (best support below ``off_topic_support``) to a question that reads as a
     #: general topic other than health by more than ``off_topic_margin`` (zero-shot cosine margin) is
-    #: declined: the partial match is a word used in another sense ("a normal temperature" for an
-    #: animal). Chosen on the realistic dev split and 7,000 external in-scope questions
+    #: declined: the partial match is a word used in another sense ("a normal heart rate" for a
+    #: hamster). Chosen on the realistic dev split and 7,000 external in-scope questions
     #: (docs/decisions.md, "Session 16"): no dev, MedicationQA, MedQuAD or PubMedQA question is
     #: declined at margins 0.12-0.18; 0.15 declines 5 answered dev out-of-scope questions, 0.18 three,
     #: at a cost of 28 vs 14 of 2,244 BioASQ questions. But alcohol-with-a-drug questions read as food

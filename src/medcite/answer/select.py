@@ -142,6 +142,35 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _declined(
+    u: Understanding, subs: Sequence[SubAnswer], settings: AskSettings, relevance: float | None,
+    domain: Domain | None,
+) -> str | None:
+    """Why nothing is answered although words are covered (None: no such reason), strongest first."""
+    if u.unknown:
+        # The case names something no source mentions: whatever ranks first answers
+        # around it (understand.unknown_names).
+        return (f"No source in this corpus mentions {', '.join(repr(w) for w in u.unknown)}, "
+                "which the question names; it is not answered around it.")
+    if not any(s.covered for s in subs):
+        return None
+    if relevance is not None and relevance < settings.semantic_min:
+        # The words match, the meaning does not (a non-medical question against an acronym's passages).
+        return (f"The closest sentences in the corpus are about something else (semantic similarity "
+                f"{relevance:.2f}, below {settings.semantic_min:.2f}).")
+    best_support = max(sa.support for sa in subs)
+    if (domain is not None and domain.margin > settings.off_topic_margin
+            and best_support < settings.off_topic_support and not names_person(u.question)):
+        # Some words match, the question is about something else ("a normal heart rate" asked of a
+        # hamster, "blue" and "light" of a sunset). A health question whose words are all covered is
+        # answered however it reads; so is one that names a person affected ("can my kennel's vexo
+        # give me a rash?" reads as pets: the asker is the patient).
+        return (f"The question reads as one about {domain.label.lower()} rather than health (topic margin "
+                f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and the corpus matches only part "
+                f"of its words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).")
+    return None
+
+
 def select(
     u: Understanding, scored: Sequence[Scored], docs: Mapping[str, DocMeta], settings: AskSettings,
     *, relevance: float | None = None, domain: Domain | None = None, passages: int = 0,
@@ -174,29 +203,10 @@ def select(
             unknown=bool(ranked) and ranked[0].features.get("unknown", 0.0) > 0,
         ))
     notes: tuple[str, ...] = ()
-    if relevance is not None and relevance < settings.semantic_min and any(s.covered for s in subs):
-        # The words match, the meaning does not (a non-medical question against an acronym's passages).
+    reason = _declined(u, subs, settings, relevance, domain)
+    if reason is not None:
         subs = [replace(sa, covered=False) for sa in subs]
-        notes = (f"The closest sentences in the corpus are about something else (semantic similarity "
-                 f"{relevance:.2f}, below {settings.semantic_min:.2f}).",)
-    best_support = max((sa.support for sa in subs), default=0.0)
-    if (domain is not None and domain.margin > settings.off_topic_margin
-            and best_support < settings.off_topic_support and any(s.covered for s in subs)
-            and not names_person(u.question)):
-        # Some words match, the question is about something else: "a normal temperature" asked of an
-        # animal, "red" and "wine" of a carpet stain. A health question whose words are all covered
-        # is answered however it reads; so is one that names a person affected ("can my kennel's
-        # vexo give me a rash?" reads as pets: the asker is the patient).
-        subs = [replace(sa, covered=False) for sa in subs]
-        notes = (f"The question reads as one about {domain.label.lower()} rather than health (topic margin "
-                 f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and the corpus matches only part "
-                 f"of its words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).",)
-    if u.unknown:
-        # The case names something no source mentions: whatever ranks first answers
-        # around it (understand.unknown_names), so nothing is covered.
-        subs = [replace(sa, covered=False) for sa in subs]
-        notes = (f"No source in this corpus mentions {', '.join(repr(w) for w in u.unknown)}, "
-                 "which the question names; it is not answered around it.",)
+        notes = (reason,)
     # An opening that states ("52M on vexorin, is zorbaxan an option?") is the question's context: when
     # what is asked names something no source mentions, the opening's evidence would answer around it.
     # (A piece that asks about known words and is merely not covered leaves the opening answered.)

@@ -78,8 +78,8 @@ def _split_choices(piece: str) -> list[str]:
             return [left, *_split_choices(right)]
     return [piece]
 
-#: The people a message may name besides the patient (the asker's family and acquaintances, the
-#: care team): who asks, not what is asked.
+#: The people a message may name besides the patient: the asker's family (KIN), and with them
+#: acquaintances and the care team (PERSONS): who asks, not what is asked.
 KIN = frozenset(
     """son daughter kid kids mom mum mother dad father parent parents husband wife partner grandma grandmother
     grandpa grandfather nephew niece grandson granddaughter grandchild grandchildren grandkid grandkids stepson
@@ -89,20 +89,6 @@ PERSONS = KIN | frozenset(
     """roommate coworker neighbor neighbour friend family doctor doc dr drs physician nurse student someone anyone
     guy guys""".split()
 )
-#: The asker as the one affected ("it bit me", "can it give us ...").
-_AFFECTED = frozenset({"me", "us", "myself", "ourselves"})
-
-
-#: The asker as the one who would fall ill ("can I catch X from ...").
-_CATCH_FROM = re.compile(r"\b(?:can|could|will|would|might|do|did)\s+(?:i|we)\s+(?:get|catch|contract|pick up)\b[^?.;]*\bfrom\b", re.I)
-
-
-def names_person(text: str) -> bool:
-    """Whether ``text`` names a person as the one affected: the asker as an object ("bit me"), as the one
-    who would catch something ("can I get X from ..."), or kin ("my son"). A care team word ("my doctor
-    suggested ...") names who advises, not who is ill."""
-    return (any(w in KIN or w in _AFFECTED for w in re.findall(r"[a-z]+", text.lower()))
-            or _CATCH_FROM.search(text) is not None)
 #: Words about the asking itself ("what does that mean", "I'm worried"): they name no answer.
 META = frozenset(
     """meaning mean means explain explanation info information question questions asking asked
@@ -164,6 +150,20 @@ _POP = {k: re.compile(v[0], re.I) for k, v in POPULATIONS.items()}
 def names_population(word: str) -> bool:
     """Whether ``word`` names a population of :data:`POPULATIONS` ("pregnant", "toddler")."""
     return any(rx.fullmatch(word) for rx in _POP.values())
+
+
+#: The asker as the one affected ("it bit me", "can it give us ...").
+_AFFECTED = frozenset({"me", "us", "myself", "ourselves"})
+#: The asker as the one who would fall ill ("can I catch X from ...").
+_CATCH_FROM = re.compile(r"\b(?:can|could|will|would|might|do|did)\s+(?:i|we)\s+(?:get|catch|contract|pick up)\b[^?.;]*\bfrom\b", re.I)
+
+
+def names_person(text: str) -> bool:
+    """Whether ``text`` names a person as the one affected: the asker as an object ("bit me"), as the one
+    who would catch something ("can I get X from ..."), or kin ("my son"). A care team word ("my doctor
+    suggested ...") names who advises, not who is ill."""
+    return (any(w in KIN or w in _AFFECTED for w in re.findall(r"[a-z]+", text.lower()))
+            or _CATCH_FROM.search(text) is not None)
 
 
 @dataclass(frozen=True, slots=True)
