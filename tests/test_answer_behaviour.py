@@ -197,6 +197,8 @@ def test_british_spelling_and_typo_match_the_corpus(engine: Engine) -> None:
         art = answer(engine, q)
         assert art.answerable, q
         assert says(art, "Oxytocin 10 units"), q
+    # The reader is told how a misspelt word was read (a name the corpus lacks may be read as its neighbour).
+    assert "Read “hemorrage” as “hemorrhage”." in answer(engine, "what dose of oxytocin for postpartum hemorrage").notes
 
 
 def test_a_mistyped_function_word_or_unknown_shorthand_is_not_a_subject(engine: Engine) -> None:
@@ -223,6 +225,18 @@ def test_an_unknown_name_in_capitals_is_not_spell_corrected_into_a_corpus_word(e
     assert typo.answerable and says(typo, "water bath")
     shouted = answer(engine, "How is FROSTBYTE rewarmed?")
     assert not shouted.answerable, [s.text for sec in shouted.sections for s in sec.statements]
+
+
+def test_a_name_one_letter_from_an_ordinary_word_is_not_read_as_that_word(engine: Engine) -> None:
+    # Written as a name (a capital inside the sentence, or the possessive), "Frostbyte" names something
+    # the corpus lacks; it is not "frostbite" misspelled, a word the corpus writes in lower case.
+    for q in ("How is Frostbyte rewarmed?", "how is frostbyte's tissue rewarmed?"):
+        art = answer(engine, q)
+        assert not art.answerable, (q, [s.text for sec in art.sections for s in sec.statements])
+    # An eponym typed one letter off is still read as the name the corpus writes with a capital.
+    art = answer(engine, "What is Brodi myopathy?", audience="patient")
+    assert art.answerable, art.notes
+    assert art.references[0].doc_id == "local:brody"
 
 
 def test_follow_up_pronoun_resolves_to_the_previous_subject(engine: Engine) -> None:

@@ -51,6 +51,14 @@ kind: research
 
 Syrian hamsters infected with the virus lost 10% of their body weight by day six.
 """,
+    "rabbits.md": """---
+title: Pet rabbits kept indoors
+kind: research
+---
+# Abstract
+
+Rabbits kept indoors lived 8 to 12 years in this survey of 300 owners.
+""",
     "toddlers.md": """---
 title: Colds in toddlers
 kind: patient-info
@@ -137,3 +145,37 @@ def test_a_question_that_reads_as_another_topic_but_names_a_person_affected_is_a
     assert art.answerable, art.notes
     # Without the person it is declined: the same words about the animal alone.
     assert not answer(engine, "Can my pet hamster get a fever?").answerable
+
+
+def test_a_question_about_an_animal_the_asker_owns_is_declined_when_matched_in_part(engine: Engine) -> None:
+    # Reads as health more than pets (margin under the topic check's), but the patient is the hamster:
+    # the words matched are about children.
+    q = "my hamster has a temperature of 38 degrees, is that a fever?"
+    art = answer(engine, q)
+    assert not art.answerable, _texts(art)
+    assert art.abstention is not None and art.abstention["topic"]["animal"] == "hamster"
+    assert art.abstention["topic"]["margin"] <= engine.settings.ask.off_topic_margin
+    assert any("about an animal" in n for n in art.notes), art.notes
+    # The owned noun decides: the same question about a child is answered ...
+    assert answer(engine, "my toddler has a temperature of 38 degrees, is that a fever?").answerable
+    # ... and so is the hamster question with the check turned off.
+    off = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, owned_animal_margin=1.0)),
+                 must_exist=True)
+    try:
+        assert answer(off, q).answerable
+    finally:
+        off.close()
+
+
+def test_a_question_whose_subject_is_an_animal_is_declined_when_matched_in_part(engine: Engine) -> None:
+    q = "can rabbits be given paracetamol for a fever?"
+    art = answer(engine, q)
+    assert not art.answerable, _texts(art)
+    assert art.abstention is not None and art.abstention["topic"]["animal"] == "rabbits"
+    assert answer(engine, "can toddlers be given paracetamol for a fever?").answerable
+    off = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, subject_animal_margin=1.0)),
+                 must_exist=True)
+    try:
+        assert answer(off, q).answerable
+    finally:
+        off.close()

@@ -77,7 +77,8 @@ class Engine:
         if self._topics is None:
             from medcite.answer.semantic import Topics
 
-            self._topics = Topics(encoder)
+            self._topics = Topics(encoder, animal_margin=self.settings.ask.owned_animal_margin,
+                                  subject_margin=self.settings.ask.subject_animal_margin)
         return self._topics
 
     @classmethod

@@ -198,7 +198,8 @@ class ExtractiveSynthesizer:
             "sub_question_scores": [s.support for s in ev.sub_answers],
             "best_candidate": {"doc_id": best.best_doc, "text": best.best_text} if best and best.best_doc else None,
             "semantic_relevance": None if ev.relevance is None else round(ev.relevance, 4),
-            "topic": None if ev.domain is None else {"label": ev.domain.label, "margin": round(ev.domain.margin, 4)},
+            "topic": None if ev.domain is None else {"label": ev.domain.label, "margin": round(ev.domain.margin, 4),
+                                                      "animal": ev.domain.animal or None},
         }
         if not ev.answerable and ev.notes:
             # The reason is already stated (a name the corpus never mentions), not a low score.
@@ -237,6 +238,10 @@ class ExtractiveSynthesizer:
                             if len(ev.sub_answers) > 1 else f"The statements shown do not mention {words}.")
         if gaps:
             art.sections.append(ArticleSection(title="Not Covered by the Evidence", kind="gaps", note=" ".join(gaps)))
+        if ev.readings:
+            # Said, not silently done: a name the corpus lacks read as its one-letter neighbour
+            # would otherwise pass for an answer about the name.
+            art.notes.append("Read " + ", ".join(f"“{typed}” as “{read}”" for typed, read in ev.readings) + ".")
         if not ev.by_kind("guideline"):
             art.notes.append("No guideline in this corpus addresses this question; the answer rests on other sources.")
         return art

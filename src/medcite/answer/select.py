@@ -98,6 +98,9 @@ class Evidence:
     relevance: float | None = None
     #: What the question reads as being about among general topics (None: not measured).
     domain: Domain | None = None
+    #: Words read as another word the corpus uses (typed, read as): a misspelling, or a name the
+    #: corpus lacks read as its neighbour, which the reader must be able to see.
+    readings: tuple[tuple[str, str], ...] = ()
 
     def by_kind(self, kind: SourceKind) -> list[EvidenceItem]:
         return [i for i in self.items if i.source_kind == kind]
@@ -168,6 +171,14 @@ def _declined(
         return (f"The question reads as one about {domain.label.lower()} rather than health (topic margin "
                 f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and the corpus matches only part "
                 f"of its words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).")
+    if (domain is not None and domain.animal and best_support < settings.off_topic_support
+            and not names_person(u.question)):
+        # The patient is an animal the asker owns ("my hamster is wheezing"): the sentences that match
+        # in part are about people. Covered whole ("our hamster has vexitis, is it catching?"), the
+        # question may well be about the people around it and is answered.
+        return (f"The question is about an animal (“{domain.animal}”) rather than a person, and the corpus "
+                f"matches only part of its words (best support {best_support:.2f}, below "
+                f"{settings.off_topic_support:.2f}).")
     return None
 
 
@@ -332,4 +343,5 @@ def select(
         question=u.question, audience=u.audience, subject=u.subject, sub_answers=tuple(subs), items=tuple(chosen),
         docs={d: docs[d] for d in cited if d in docs}, answerable=True, threshold=tau,
         topic=u.topic, relevance=relevance, domain=domain,
+        readings=tuple(dict.fromkeys((e.of, e.surface) for e in u.expansions if e.source == "spelling" and e.surface)),
     )

@@ -18,6 +18,7 @@ machine (bench/bench_ask.py, bench/bench_load.py; docs/decisions.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -132,6 +133,16 @@ TOPICS = (
 HEALTH_TOPICS = frozenset({"Health", "Pregnancy & Parenting"})
 #: How a topic is read as a text (the template of Yin et al. 2019's label descriptions).
 TOPIC_TEMPLATE = "A question about {}."
+#: A noun the message owns ("my hamster", "our 20 kg ferret", "my old hamster's"): whom the question may be
+#: about. Ages, weights and a few everyday adjectives may stand between (English grammar, no topic words).
+_OWNED = re.compile(
+    r"\b(?:my|our|your|his|her|their)\s+(?:\d+\s*(?:kg|lbs?|years?|yrs?|months?|weeks?)[- ]?(?:old\s+)?)?"
+    r"(?:(?:little|old|young|elderly|new|pet|baby|sick|older)\s+)?([a-z]+)", re.IGNORECASE)
+#: The subject of a question that opens with its verb ("can hamsters eat hay", "how often should a
+#: hamster be wormed"): whom the question is about when nobody is owned.
+_SUBJECT = re.compile(
+    r"^\s*(?:can|could|do|does|should|will|would|are|is|how (?:often|much|long) (?:should|do|does|can))\s+"
+    r"(?:(?:a|an|the|my|our|your|his|her|their)\s+)?([a-z]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,9 @@ class Domain:
     #: Its cosine to the question minus the best health topic's: above 0 the question reads as that
     #: topic rather than health.
     margin: float
+    #: A noun the message owns that reads as an animal ("hamster" of "my hamster is wheezing"): the
+    #: question may be about the animal as the patient ("" when none does).
+    animal: str = ""
 
 
 class Topics:
@@ -153,7 +167,8 @@ class Topics:
     """
 
     def __init__(self, encoder: Encoder, topics: Sequence[str] = TOPICS,
-                 health: frozenset[str] = HEALTH_TOPICS) -> None:
+                 health: frozenset[str] = HEALTH_TOPICS, animal_margin: float = 1.0,
+                 subject_margin: float = 1.0) -> None:
         self._encoder = encoder
         self._topics = tuple(topics)
         self._health = [i for i, t in enumerate(self._topics) if t in health]
@@ -161,11 +176,39 @@ class Topics:
         if not self._health or not self._other:
             raise ValueError("topics need at least one health topic and one other")
         self._vecs: np.ndarray | None = None
+        self._animal_margin = animal_margin
+        self._subject_margin = subject_margin
+        self._kinds: np.ndarray | None = None
 
     def read(self, text: str, encoder: Encoder | None = None) -> Domain:
         """The domain ``text`` reads as; ``encoder`` (same model, e.g. a per-question cache) embeds it."""
         if self._vecs is None:
             self._vecs = self._encoder.encode([TOPIC_TEMPLATE.format(t) for t in self._topics])
-        sims = (encoder or self._encoder).encode([text])[0] @ self._vecs.T
+        enc = encoder or self._encoder
+        sims = enc.encode([text])[0] @ self._vecs.T
         best = max(self._other, key=lambda i: float(sims[i]))
-        return Domain(self._topics[best], float(sims[best]) - max(float(sims[i]) for i in self._health))
+        return Domain(self._topics[best], float(sims[best]) - max(float(sims[i]) for i in self._health),
+                      animal=self._owned_animal(text, enc))
+
+    def _owned_animal(self, text: str, encoder: Encoder) -> str:
+        """The noun ``text`` owns, or opens with as its subject, that reads as an animal rather than a
+        person ("" when none does).
+
+        Whether "my hamster" is the patient cannot be read from the whole question (it reads as health
+        when it says "wheezing"); the owned noun alone is near "animal" or near "person".
+        """
+        owned = [(w.lower(), self._animal_margin) for w in _OWNED.findall(text)]
+        if (m := _SUBJECT.match(text)) is not None:
+            owned.append((m.group(1).lower(), self._subject_margin))
+        bars: dict[str, float] = {}
+        for w, bar in owned:
+            bars[w] = min(bar, bars.get(w, bar))
+        owned = [(w, bar) for w, bar in bars.items() if bar < 1]
+        if not owned:
+            return ""
+        if self._kinds is None:
+            self._kinds = self._encoder.encode(["animal", "person"])
+        v = encoder.encode([w for w, _ in owned]) @ self._kinds.T
+        found = [(float(v[i, 0] - v[i, 1]) - bar, w) for i, (w, bar) in enumerate(owned)]
+        over, word = max(found)
+        return word if over > 0 else ""
