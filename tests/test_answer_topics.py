@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -159,12 +160,7 @@ def test_a_question_about_an_animal_the_asker_owns_is_declined_when_matched_in_p
     # The owned noun decides: the same question about a child is answered ...
     assert answer(engine, "my toddler has a temperature of 38 degrees, is that a fever?").answerable
     # ... and so is the hamster question with the check turned off.
-    off = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, owned_animal_margin=1.0)),
-                 must_exist=True)
-    try:
-        assert answer(off, q).answerable
-    finally:
-        off.close()
+    assert _answerable_with(engine, q, owned_animal_margin=1.0)
 
 
 def test_a_question_whose_subject_is_an_animal_is_declined_when_matched_in_part(engine: Engine) -> None:
@@ -173,9 +169,13 @@ def test_a_question_whose_subject_is_an_animal_is_declined_when_matched_in_part(
     assert not art.answerable, _texts(art)
     assert art.abstention is not None and art.abstention["topic"]["animal"] == "rabbits"
     assert answer(engine, "can toddlers be given paracetamol for a fever?").answerable
-    off = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, subject_animal_margin=1.0)),
-                 must_exist=True)
+    assert _answerable_with(engine, q, subject_animal_margin=1.0)
+
+
+def _answerable_with(engine: Engine, question: str, **ask: Any) -> bool:
+    """Whether ``question`` is answered over ``engine``'s library with these ask settings changed."""
+    other = Engine(Settings(home=engine.settings.home, ask=replace(engine.settings.ask, **ask)), must_exist=True)
     try:
-        assert answer(off, q).answerable
+        return answer(other, question).answerable
     finally:
-        off.close()
+        other.close()
