@@ -233,6 +233,9 @@ def test_a_name_one_letter_from_an_ordinary_word_is_not_read_as_that_word(engine
     for q in ("How is Frostbyte rewarmed?", "how is frostbyte's tissue rewarmed?"):
         art = answer(engine, q)
         assert not art.answerable, (q, [s.text for sec in art.sections for s in sec.statements])
+    # Nor is a word whose first letter differs ("brostbite"): a misspelling keeps its first letter.
+    art = answer(engine, "how is brostbite rewarmed?")
+    assert not art.answerable, [s.text for sec in art.sections for s in sec.statements]
     # An eponym typed one letter off is still read as the name the corpus writes with a capital.
     art = answer(engine, "What is Brodi myopathy?", audience="patient")
     assert art.answerable, art.notes

@@ -58,7 +58,7 @@ kind: research
 ---
 # Abstract
 
-Rabbits kept indoors lived 8 to 12 years in this survey of 300 owners.
+Rabbits kept indoors lived 8 to 12 years in this survey of 300 owners, some of whom also kept a golden retriever.
 """,
     "toddlers.md": """---
 title: Colds in toddlers
@@ -157,6 +157,10 @@ def test_a_question_about_an_animal_the_asker_owns_is_declined_when_matched_in_p
     assert art.abstention is not None and art.abstention["topic"]["animal"] == "hamster"
     assert art.abstention["topic"]["margin"] <= engine.settings.ask.off_topic_margin
     assert any("about an animal" in n for n in art.notes), art.notes
+    # A two-word name reads as what it names only whole ("golden" alone is no animal).
+    retriever = answer(engine, "my golden retriever has a temperature of 38 degrees, is that a fever?")
+    assert retriever.abstention is not None and retriever.abstention["topic"]["animal"] == "golden retriever"
+    assert not retriever.answerable
     # The owned noun decides: the same question about a child is answered ...
     assert answer(engine, "my toddler has a temperature of 38 degrees, is that a fever?").answerable
     # ... and so is the hamster question with the check turned off.

@@ -137,7 +137,7 @@ TOPIC_TEMPLATE = "A question about {}."
 #: about. Ages, weights and a few everyday adjectives may stand between (English grammar, no topic words).
 _OWNED = re.compile(
     r"\b(?:my|our|your|his|her|their)\s+(?:\d+\s*(?:kg|lbs?|years?|yrs?|months?|weeks?)[- ]?(?:old\s+)?)?"
-    r"(?:(?:little|old|young|elderly|new|pet|baby|sick|older)\s+)?([a-z]+)", re.IGNORECASE)
+    r"(?:(?:little|old|young|elderly|new|pet|baby|sick|older)\s+)?([a-z]+)(?:\s+([a-z]+))?", re.IGNORECASE)
 #: The subject of a question that opens with its verb ("can hamsters eat hay", "how often should a
 #: hamster be wormed"): whom the question is about when nobody is owned.
 _SUBJECT = re.compile(
@@ -197,7 +197,14 @@ class Topics:
         Whether "my hamster" is the patient cannot be read from the whole question (it reads as health
         when it says "wheezing"); the owned noun alone is near "animal" or near "person".
         """
-        owned = [(w.lower(), self._animal_margin) for w in _OWNED.findall(text)]
+        owned: list[tuple[str, float]] = []
+        for first, after in _OWNED.findall(text):
+            # The word alone and with the next one: a two-word name ("guinea pig") reads as what it
+            # names only whole; a verb after the noun ("dog has") leaves it what it was. The next word
+            # moved no owned noun of an in-scope question above +0.11 (docs/decisions.md, "Session 17").
+            owned += [(first.lower(), self._animal_margin)]
+            if after:
+                owned += [(f"{first} {after}".lower(), self._animal_margin)]
         if (m := _SUBJECT.match(text)) is not None:
             owned.append((m.group(1).lower(), self._subject_margin))
         bars: dict[str, float] = {}
@@ -210,5 +217,5 @@ class Topics:
             self._kinds = self._encoder.encode(["animal", "person"])
         v = encoder.encode([w for w, _ in owned]) @ self._kinds.T
         found = [(float(v[i, 0] - v[i, 1]) - bar, w) for i, (w, bar) in enumerate(owned)]
-        over, word = max(found)
-        return word if over > 0 else ""
+        # The shortest that reads as an animal: "dog", not "dog bit".
+        return min((w for over, w in found if over > 0), key=len, default="")

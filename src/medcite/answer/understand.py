@@ -104,7 +104,7 @@ _PEOPLE = set(
     taken keep keeps want wants need needs needed order ordered ordering know think tell told said says asks ask
     mentioned thing things
     lot really thanks please
-    hi hello ok okay also still even always usually every whole
+    hi hello ok okay alright also still even always usually every whole
     wat whats hows u ur r pls plz thx im ive dont cant wont doesnt isnt hasnt havent didnt wasnt werent arent
     shouldnt couldnt wouldnt youre theyre shes
     happen happens happened happening

@@ -172,6 +172,13 @@ class Vocabulary:
             return []  # a word the corpus uses, however rarely, is not a misspelling of a commoner one
         cands: dict[str, str] = {}
         for e in _edits1(w):
+            if e[:1] != w[:1] and e[:2] != w[1::-1]:
+                # A misspelling keeps its first letter (or swaps it with the second): a first letter
+                # added, dropped or changed reads a name the corpus lacks as another word ("vexlor" ->
+                # "reflor"). Over the realistic dev split, MedicationQA, BioASQ, PubMedQA and MedQuAD
+                # questions, 22 of 25 such one-edit corrections were wrong (a brand read as "reflex",
+                # "mpox" as "pox"); one right ("bouble" -> "double"; docs/decisions.md, "Session 17").
+                continue
             toks = tokenize(e)
             if len(toks) == 1 and toks[0] != stem[0]:
                 cands.setdefault(toks[0], e)
