@@ -307,3 +307,24 @@ def test_a_test_the_opening_says_was_done_is_what_it_asks_about(
     assert "50 mGy" in article_text(art), article_text(art)[:400]
     # Asked for, a test stays the kind of answer wanted, not a subject.
     assert "ct" not in understand("do I need a CT for appendicitis?", vocab).sub_questions[0].words
+
+
+SPELLING = {
+    "care.md": sections_doc("Vexo care", "patient-info", [
+        "Psoriasis plaques on the paw soften with emollients.",
+        "A knee reflex is tested with a small hammer.",
+        "Lambing ewes need dry hay.",
+    ]),
+}
+
+
+def test_a_misspelling_keeps_its_first_letter_unless_that_letter_is_silent(
+    engine_of_docs: Callable[[dict[str, str]], Engine],
+) -> None:
+    eng = engine_of_docs(SPELLING)
+    vocab = Vocabulary(eng.backend, eng.repository, eng.settings.ask)
+    assert [e.surface for e in vocab.corrections("lambng")] == ["lambing"]
+    # A first letter changed makes another word: a name the corpus lacks ("veflex"), not "reflex" mistyped.
+    assert vocab.corrections("veflex") == []
+    # Unless the letter left off is one that is not heard.
+    assert [e.surface for e in vocab.corrections("soriasis")] == ["psoriasis"]
