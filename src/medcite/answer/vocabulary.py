@@ -179,8 +179,8 @@ class Vocabulary:
                 # A misspelling keeps its first letter (or swaps it with the second): a first letter
                 # added, dropped or changed reads a name the corpus lacks as another word ("vexlor" ->
                 # "reflor"). Over the realistic dev split, MedicationQA, BioASQ, PubMedQA and MedQuAD
-                # questions, 22 of 25 such one-edit corrections were wrong (a brand read as "reflex",
-                # "mpox" as "pox"); one right ("bouble" -> "double"; docs/decisions.md, "Session 17").
+                # questions, 23 of 26 such one-edit corrections were wrong (a brand read as "reflex",
+                # "mpox" as "pox"); one was right ("bouble" -> "double"; docs/decisions.md, "Session 17").
                 # A silent first letter left off is the exception ("neumonia").
                 continue
             toks = tokenize(e)
