@@ -25,6 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from medcite.index.tokenize import STOPWORDS
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -209,6 +211,8 @@ class Topics:
             owned.append((m.group(1).lower(), self._subject_margin))
         bars: dict[str, float] = {}
         for w, bar in owned:
+            if w in STOPWORDS:
+                continue  # "is it safe ...", "can you ...": no noun, nothing to encode
             bars[w] = min(bar, bars.get(w, bar))
         owned = [(w, bar) for w, bar in bars.items() if bar < 1]
         if not owned:
