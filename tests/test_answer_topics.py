@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from medcite.answer.semantic import MiniLM, Topics
 from medcite.engine import Engine
 from medcite.ingest import Ingester
 from medcite.settings import Settings
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 LIBRARY = {
     "fever.md": """---
@@ -183,3 +186,44 @@ def _answerable_with(engine: Engine, question: str, **ask: Any) -> bool:
         return answer(other, question).answerable
     finally:
         other.close()
+
+
+def test_a_question_unlike_any_known_health_question_is_declined_when_matched_in_part(engine: Engine) -> None:
+    # Reads as dining out by less than the topic check's margin, but no health question is near it: the
+    # words matched ("temperature", "oven", "bread") are about fevers and bakers' asthma.
+    q = "what temperature should an oven be for bread?"
+    art = answer(engine, q)
+    assert not art.answerable, _texts(art)
+    topic = art.abstention["topic"] if art.abstention else None
+    assert topic is not None and topic["familiar"] < engine.settings.ask.familiar_min
+    assert topic["margin"] <= engine.settings.ask.off_topic_margin
+    assert any("unlike the health questions" in n for n in art.notes), art.notes
+    assert answer(engine, "what is a normal temperature for a toddler?").answerable
+    assert _answerable_with(engine, q, familiar_min=0.0)
+
+
+def test_the_shipped_question_bank_reads_health_questions_as_familiar() -> None:
+    from medcite.answer.questionbank import QuestionBank
+
+    bank, encoder = QuestionBank.load(), MiniLM()
+    assert len(bank) > 5000
+    health, other = encoder.encode(["what are the side effects of my blood pressure pills?",
+                                    "how do I change a flat tyre on my bike?"])
+    assert bank.familiarity(health) > 0.4 > bank.familiarity(other)
+
+
+def test_the_question_bank_is_rebuilt_by_its_command(tmp_path: Path) -> None:
+    # The shipped file is what `python -m medcite.answer.questionbank --data ../shared/corpora` writes.
+    import numpy as np
+
+    from medcite.answer.questionbank import bank_path, main
+
+    if not (CORPORA / "medquad").is_dir():
+        pytest.skip(f"needs the shared corpora at {CORPORA}")
+    out = tmp_path / "bank.npz"
+    assert main(["--data", str(CORPORA), "--out", str(out)]) == 0
+    with np.load(out) as new, np.load(bank_path()) as shipped:
+        assert new["vectors"].shape == shipped["vectors"].shape
+        # int8 vectors from the same model; onnxruntime's threads may move a rounding by one step.
+        assert int(np.abs(new["vectors"].astype(int) - shipped["vectors"].astype(int)).max()) <= 1
+    assert main(["--data", str(tmp_path / "nowhere")]) == 2

@@ -75,10 +75,12 @@ class Engine:
         if encoder is None or self.settings.ask.off_topic_margin >= 1:
             return None
         if self._topics is None:
+            from medcite.answer.questionbank import QuestionBank
             from medcite.answer.semantic import Topics
 
+            bank = QuestionBank.load() if self.settings.ask.familiar_min > 0 else None
             self._topics = Topics(encoder, animal_margin=self.settings.ask.owned_animal_margin,
-                                  subject_margin=self.settings.ask.subject_animal_margin)
+                                  subject_margin=self.settings.ask.subject_animal_margin, bank=bank)
         return self._topics
 
     @classmethod

@@ -123,6 +123,13 @@ class AskSettings:
     #: ("Is invasion ..." +0.23, "Does feeding ..." +0.23 in BioASQ and PubMedQA; animals +0.40 to
     #: +0.50). 1 turns it off.
     subject_animal_margin: float = 0.3
+    #: An answer covered only in part (best support below ``off_topic_support``) to a question whose mean
+    #: cosine to its 5 nearest known health questions (answer.questionbank) is below this is declined:
+    #: it is unlike any health question. Measured with the ranker's held-out questions left out of the
+    #: bank (docs/decisions.md, "Session 17"): the lowest answered in-scope question covered in part is at
+    #: 0.262 (dev; MedicationQA 0.295, held-out BioASQ, PubMedQA and MedQuAD higher), answered everyday
+    #: dev questions at 0.24-0.37; 0.25 is the round value below every in-scope one. 0 turns it off.
+    familiar_min: float = 0.25
     #: Top-ranked sentences compared with the question by that check (5 and 10 gave the same dev
     #: result; warm ask p50 120 vs 165 ms).
     semantic_top: int = 5

@@ -199,7 +199,9 @@ class ExtractiveSynthesizer:
             "best_candidate": {"doc_id": best.best_doc, "text": best.best_text} if best and best.best_doc else None,
             "semantic_relevance": None if ev.relevance is None else round(ev.relevance, 4),
             "topic": None if ev.domain is None else {"label": ev.domain.label, "margin": round(ev.domain.margin, 4),
-                                                      "animal": ev.domain.animal or None},
+                                                      "animal": ev.domain.animal or None,
+                                                      "familiar": None if ev.domain.familiar is None
+                                                      else round(ev.domain.familiar, 4)},
         }
         if not ev.answerable and ev.notes:
             # The reason is already stated (a name the corpus never mentions), not a low score.

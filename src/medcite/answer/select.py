@@ -179,6 +179,13 @@ def _declined(
         return (f"The question is about an animal (“{domain.animal}”) rather than a person, and the corpus "
                 f"matches only part of its words (best support {best_support:.2f}, below "
                 f"{settings.off_topic_support:.2f}).")
+    if (domain is not None and domain.familiar is not None and domain.familiar < settings.familiar_min
+            and best_support < settings.off_topic_support and not names_person(u.question)):
+        # Unlike every known health question ("how long should a steak rest?"), and the words that
+        # match are used in another sense ("rest time" of a food-safety page).
+        return (f"The question is unlike the health questions medcite knows (similarity {domain.familiar:.2f} "
+                f"to the nearest, below {settings.familiar_min:.2f}), and the corpus matches only part of its "
+                f"words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).")
     return None
 
 

@@ -30,6 +30,8 @@ from medcite.index.tokenize import STOPWORDS
 if TYPE_CHECKING:
     import numpy as np
 
+    from medcite.answer.questionbank import QuestionBank
+
 #: Longest input in word pieces: the head of a long sentence says what it is about. 128, 64 and 48
 #: gave the same realistic dev result (lowest in-scope relevance 0.38); 32 brought one in-scope
 #: question to 0.32, near the threshold. Cost is about linear in it (and reads under load wait).
@@ -159,6 +161,9 @@ class Domain:
     #: A noun the message owns that reads as an animal ("hamster" of "my hamster is wheezing"): the
     #: question may be about the animal as the patient ("" when none does).
     animal: str = ""
+    #: Mean cosine to the nearest known health questions (:class:`.questionbank.QuestionBank`); None:
+    #: not measured.
+    familiar: float | None = None
 
 
 class Topics:
@@ -170,7 +175,7 @@ class Topics:
 
     def __init__(self, encoder: Encoder, topics: Sequence[str] = TOPICS,
                  health: frozenset[str] = HEALTH_TOPICS, animal_margin: float = 1.0,
-                 subject_margin: float = 1.0) -> None:
+                 subject_margin: float = 1.0, bank: QuestionBank | None = None) -> None:
         self._encoder = encoder
         self._topics = tuple(topics)
         self._health = [i for i, t in enumerate(self._topics) if t in health]
@@ -180,6 +185,7 @@ class Topics:
         self._vecs: np.ndarray | None = None
         self._animal_margin = animal_margin
         self._subject_margin = subject_margin
+        self._bank = bank
         self._kinds: np.ndarray | None = None
 
     def read(self, text: str, encoder: Encoder | None = None) -> Domain:
@@ -187,10 +193,12 @@ class Topics:
         if self._vecs is None:
             self._vecs = self._encoder.encode([TOPIC_TEMPLATE.format(t) for t in self._topics])
         enc = encoder or self._encoder
-        sims = enc.encode([text])[0] @ self._vecs.T
+        vec = enc.encode([text])[0]
+        sims = vec @ self._vecs.T
         best = max(self._other, key=lambda i: float(sims[i]))
         return Domain(self._topics[best], float(sims[best]) - max(float(sims[i]) for i in self._health),
-                      animal=self._owned_animal(text, enc))
+                      animal=self._owned_animal(text, enc),
+                      familiar=None if self._bank is None else self._bank.familiarity(vec))
 
     def _owned_animal(self, text: str, encoder: Encoder) -> str:
         """The noun ``text`` owns, or opens with as its subject, that reads as an animal rather than a
