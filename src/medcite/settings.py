@@ -114,13 +114,13 @@ class AskSettings:
     #: A noun the message owns ("my hamster") reads as an animal when its cosine to "animal" exceeds its
     #: cosine to "person" by more than this; the question is then about an animal and declined under
     #: the same support bound unless it names a person affected. Owned nouns of the realistic dev
-    #: split and all of MedicationQA: animals +0.24 to +0.41, every other noun +0.16 or less ("my
-    #: blood" +0.13); no in-scope dev or MedicationQA question owns an animal (docs/decisions.md,
+    #: split and all of MedicationQA: animals +0.24 to +0.41, every other noun +0.16 or less (a body
+    #: part +0.13); no in-scope dev or MedicationQA question owns an animal (docs/decisions.md,
     #: "Session 17"). 1 turns it off.
     owned_animal_margin: float = 0.2
     #: The same for the subject of a question that opens with its verb ("can hamsters eat hay?").
     #: Stricter: such subjects are often not nouns a person owns, and single words read noisily
-    #: ("Is invasion ..." +0.23, "Does feeding ..." +0.23 in BioASQ and PubMedQA; animals +0.40 to
+    #: (two abstract nouns at +0.23 in BioASQ and PubMedQA questions; animals +0.40 to
     #: +0.50). 1 turns it off.
     subject_animal_margin: float = 0.3
     #: An answer covered only in part (best support below ``off_topic_support``) to a question whose mean

@@ -2,7 +2,7 @@
 
 The zero-shot topic check (:class:`.semantic.Topics`) compares a question with
 25 topic names. An everyday question that shares some words with medicine
-("how long should a steak rest after grilling") can read as health to it. A
+("how long should a loaf cool before slicing?") can read as health to it. A
 bank of real health questions is a denser picture of what health questions
 look like: the mean cosine of a question to its ``K`` nearest bank questions
 (a k-nearest-neighbour density score; Breunig et al. 2000, Liu et al. 2008 for

@@ -162,30 +162,28 @@ def _declined(
         return (f"The closest sentences in the corpus are about something else (semantic similarity "
                 f"{relevance:.2f}, below {settings.semantic_min:.2f}).")
     best_support = max(sa.support for sa in subs)
-    if (domain is not None and domain.margin > settings.off_topic_margin
-            and best_support < settings.off_topic_support and not names_person(u.question)):
-        # Some words match, the question is about something else ("a normal heart rate" asked of a
-        # hamster, "blue" and "light" of a sunset). A health question whose words are all covered is
-        # answered however it reads; so is one that names a person affected ("can my kennel's vexo
-        # give me a rash?" reads as pets: the asker is the patient).
+    if domain is None or best_support >= settings.off_topic_support or names_person(u.question):
+        # A health question whose words are all covered is answered however it reads; so is one that
+        # names a person affected ("can my kennel's vexo give me a rash?" reads as pets: the asker is
+        # the patient).
+        return None
+    # Below: some words match, and the question is about something else.
+    partly = (f"the corpus matches only part of its words (best support {best_support:.2f}, below "
+              f"{settings.off_topic_support:.2f}).")
+    if domain.margin > settings.off_topic_margin:
+        # "a normal heart rate" asked of a hamster, "blue" and "light" of a sunset.
         return (f"The question reads as one about {domain.label.lower()} rather than health (topic margin "
-                f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and the corpus matches only part "
-                f"of its words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).")
-    if (domain is not None and domain.animal and best_support < settings.off_topic_support
-            and not names_person(u.question)):
+                f"{domain.margin:.2f}, above {settings.off_topic_margin:.2f}), and {partly}")
+    if domain.animal:
         # The patient is an animal the asker owns ("my hamster is wheezing"): the sentences that match
         # in part are about people. Covered whole ("our hamster has vexitis, is it catching?"), the
         # question may well be about the people around it and is answered.
-        return (f"The question is about an animal (“{domain.animal}”) rather than a person, and the corpus "
-                f"matches only part of its words (best support {best_support:.2f}, below "
-                f"{settings.off_topic_support:.2f}).")
-    if (domain is not None and domain.familiar is not None and domain.familiar < settings.familiar_min
-            and best_support < settings.off_topic_support and not names_person(u.question)):
-        # Unlike every known health question ("how long should a steak rest?"), and the words that
-        # match are used in another sense ("rest time" of a food-safety page).
+        return f"The question is about an animal (“{domain.animal}”) rather than a person, and {partly}"
+    if domain.familiar is not None and domain.familiar < settings.familiar_min:
+        # Unlike every known health question ("how long should a loaf cool?"), and the words that
+        # match are used in another sense ("cool" of a fever page).
         return (f"The question is unlike the health questions medcite knows (similarity {domain.familiar:.2f} "
-                f"to the nearest, below {settings.familiar_min:.2f}), and the corpus matches only part of its "
-                f"words (best support {best_support:.2f}, below {settings.off_topic_support:.2f}).")
+                f"to the nearest, below {settings.familiar_min:.2f}), and {partly}")
     return None
 
 

@@ -137,7 +137,7 @@ TOPICS = (
 HEALTH_TOPICS = frozenset({"Health", "Pregnancy & Parenting"})
 #: How a topic is read as a text (the template of Yin et al. 2019's label descriptions).
 TOPIC_TEMPLATE = "A question about {}."
-#: A noun the message owns ("my hamster", "our 20 kg ferret", "my old hamster's"): whom the question may be
+#: A noun the message owns ("my hamster", "our 20 kg hamster", "my old hamster's"): whom the question may be
 #: about. Ages, weights and a few everyday adjectives may stand between (English grammar, no topic words).
 _OWNED = re.compile(
     r"\b(?:my|our|your|his|her|their)\s+(?:\d+\s*(?:kg|lbs?|years?|yrs?|months?|weeks?)[- ]?(?:old\s+)?)?"
@@ -209,7 +209,7 @@ class Topics:
         """
         owned: list[tuple[str, float]] = []
         for first, after in _OWNED.findall(text):
-            # The word alone and with the next one: a two-word name ("guinea pig") reads as what it
+            # The word alone and with the next one: a two-word name ("sugar glider") reads as what it
             # names only whole; a verb after the noun ("dog has") leaves it what it was. The next word
             # moved no owned noun of an in-scope question above +0.11 (docs/decisions.md, "Session 17").
             owned += [(first.lower(), self._animal_margin)]

@@ -399,7 +399,7 @@ def understand(
                       and not _QSTART.match(_CONTINUATION.sub("", p, count=1))
                       and not any(rx.search(p) for rx in _INTENTS.values()))
         if elliptical and subs:
-            # "How long before surgery for solid food? And for chewing gum?": an elliptical piece names
+            # "How long before surgery for solid food? And for hard sweets?": an elliptical piece names
             # a new subject for the previous piece's question, and asks what it asked.
             words = (*words, *(w for w in prev_words if w not in words))
             subs.append(SubQuestion(text=p, intents=subs[-1].intents, words=words))

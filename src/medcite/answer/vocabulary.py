@@ -179,8 +179,8 @@ class Vocabulary:
                 # A misspelling keeps its first letter (or swaps it with the second): a first letter
                 # added, dropped or changed reads a name the corpus lacks as another word ("vexlor" ->
                 # "reflor"). Over the realistic dev split, MedicationQA, BioASQ, PubMedQA and MedQuAD
-                # questions, 23 of 26 such one-edit corrections were wrong (a brand read as "reflex",
-                # "mpox" as "pox"); one was right ("bouble" -> "double"; docs/decisions.md, "Session 17").
+                # questions, 23 of 26 such one-edit corrections were wrong (a brand read as an ordinary
+                # word, a new name as an old one); one was right (docs/decisions.md, "Session 17").
                 # A silent first letter left off is the exception ("neumonia").
                 continue
             toks = tokenize(e)
@@ -500,8 +500,8 @@ class Vocabulary:
             # A name typed one letter away from an ordinary word ("Vexler's disease", "vexler" ->
             # "vexle-d"), is a name the corpus lacks, not that word misspelled: a correction of a
             # word written as a name must be a word the corpus writes as a name (an eponym typed
-            # wrong, "Hisrchsprung", still is). Over 1,500 BioASQ and 1,500 MedQuAD questions this
-            # turned away 6 wrong readings (a brand read as "prolif", a surname as "low") and kept
+            # wrong, "Vexlre's", still is). Over 1,500 BioASQ and 1,500 MedQuAD questions this
+            # turned away 6 wrong readings (brands and surnames read as ordinary words) and kept
             # both right ones; no realistic dev or MedicationQA question has such a correction
             # (docs/decisions.md, "Session 17").
             if corrected and written_as_name(w, question) and not self.writes_as_name(corrected[0].term):
