@@ -138,6 +138,7 @@ VEXOMA = {
     "vacancy.md": sections_doc("Vacancy tumour", "guideline", [
         "The first-line chemotherapy regimen for vacancy tumour is regimen VT-9, the regimen of first choice.",
         "Vacancy tumour chemotherapy regimens are given first line for six cycles.",
+        "Life expectancy with a vacancy tumour is long: nine in ten patients live ten years.",
     ]),
     # Enough other passages that "chemotherapy" and "regimen" are rare words, as in a real library.
     "kennels.md": sections_doc("Kennel upkeep", "research", [
@@ -166,6 +167,15 @@ def test_a_piece_whose_opening_names_what_no_source_holds_is_answered_as_asked(v
     # The opening states; it is not reported as a question the corpus left open.
     assert not any("Blorptastic" in u for u in art.uncovered), art.uncovered
     assert "does not address" not in render_markdown(art)
+
+
+def test_a_piece_that_only_asks_is_not_answered_about_another_subject(vexoma: Engine) -> None:
+    # "what is the life expectancy" names no subject of its own: read alone it asks about any condition,
+    # and the vacancy tumour's would answer a question about a cough the library never mentions.
+    art = vexoma.ask("my son has Kennel cough, what is the life expectancy?")
+    assert "nine in ten" not in article_text(art), article_text(art)
+    ok = vexoma.ask("my son has a vacancy tumour, what is the life expectancy?")
+    assert ok.answerable and "nine in ten" in article_text(ok).splitlines()[0], article_text(ok)
 
 
 # Invented: shepherds' pages call vexoplasmosis "vexo" a few times; the guidelines write it out.

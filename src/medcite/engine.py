@@ -78,7 +78,8 @@ class Engine:
             from medcite.answer.questionbank import QuestionBank
             from medcite.answer.semantic import Topics
 
-            bank = QuestionBank.load() if self.settings.ask.familiar_min > 0 else None
+            ask = self.settings.ask
+            bank = QuestionBank.load() if ask.familiar_min > 0 or ask.everyday_margin < 1 else None
             self._topics = Topics(encoder, animal_margin=self.settings.ask.owned_animal_margin,
                                   subject_margin=self.settings.ask.subject_animal_margin, bank=bank)
         return self._topics

@@ -130,6 +130,14 @@ class AskSettings:
     #: 0.262 (dev; MedicationQA 0.295, held-out BioASQ, PubMedQA and MedQuAD higher), answered everyday
     #: dev questions at 0.24-0.37; 0.25 is the round value below every in-scope one. 0 turns it off.
     familiar_min: float = 0.25
+    #: An answer covered only in part to a question whose mean cosine to its 5 nearest everyday questions of
+    #: the bank (answer.everyday) exceeds that to its 5 nearest health questions by more than this is
+    #: declined: it is about something else. Measured on the realistic dev split and 1,300 external
+    #: in-scope questions (docs/decisions.md, "Session 18"): the lowest answered in-scope question covered in
+    #: part is at -0.048 (everyday nearer by 0.048; dev), MedicationQA -0.039, held-out BioASQ -0.025; the
+    #: answered everyday dev questions at -0.195 to +0.02. 0.08 keeps 0.03 below every in-scope one. 1 turns
+    #: it off.
+    everyday_margin: float = 0.08
     #: Top-ranked sentences compared with the question by that check (5 and 10 gave the same dev
     #: result; warm ask p50 120 vs 165 ms).
     semantic_top: int = 5

@@ -201,7 +201,9 @@ class ExtractiveSynthesizer:
             "topic": None if ev.domain is None else {"label": ev.domain.label, "margin": round(ev.domain.margin, 4),
                                                       "animal": ev.domain.animal or None,
                                                       "familiar": None if ev.domain.familiar is None
-                                                      else round(ev.domain.familiar, 4)},
+                                                      else round(ev.domain.familiar, 4),
+                                                      "everyday": None if ev.domain.everyday is None
+                                                      else round(ev.domain.everyday, 4)},
         }
         if not ev.answerable and ev.notes:
             # The reason is already stated (a name the corpus never mentions), not a low score.

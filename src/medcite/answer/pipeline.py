@@ -13,6 +13,7 @@ The stages see the corpus only through :class:`~.ports.Search` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ from medcite.answer.select import Evidence, select
 from medcite.answer.semantic import Encoder, Topics, relevance
 from medcite.answer.templates import mark_templates
 from medcite.answer.threads import THREADS_FILENAME, ThreadStore
-from medcite.answer.understand import Understanding, understand
+from medcite.answer.understand import SubQuestion, Understanding, asks_only, understand
 from medcite.answer.vocabulary import Vocabulary
 from medcite.model import Article, Audience, Query
 from medcite.settings import AskSettings
@@ -72,7 +73,10 @@ def run(
     found = _find(u, search, repo, settings, vocab, ranker)
     # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
     evidence = select(u, found.scored, found.docs, settings, passages=vocab.passages)
-    if u is not alone and not all(sa.covered for sa in evidence.sub_answers):
+    # A piece that names nothing but what it asks ("my son has vexoma, what is the outlook?") is never
+    # read alone: alone it asks about any condition, and the outlook of another would answer it.
+    alone = with_openings(alone, only=asks_only)
+    if alone != u and not all(sa.covered for sa in evidence.sub_answers):
         found1 = _find(alone, search, repo, settings, vocab, ranker)
         evidence1 = select(alone, found1.scored, found1.docs, settings, passages=vocab.passages)
         if sum(sa.covered for sa in evidence1.sub_answers) > sum(sa.covered for sa in evidence.sub_answers):
@@ -131,12 +135,13 @@ def _find(u: Understanding, search: Search, repo: Repository, settings: AskSetti
     return _Found(terms, cands, docs, abbreviations, scored)
 
 
-def with_openings(u: Understanding) -> Understanding:
-    """``u`` with each question piece that follows a stating opening in its sentence also asking
-    about what the opening names (its words, and its text for the second stage to embed)."""
+def with_openings(u: Understanding, only: Callable[[SubQuestion], bool] | None = None) -> Understanding:
+    """``u`` with each question piece that follows a stating opening in its sentence (and satisfies
+    ``only``, when given) also asking about what the opening names (its words, and its text for the
+    second stage to embed)."""
     subs = list(u.sub_questions)
     for i, j in enumerate(u.opening_of):
-        if j is None:
+        if j is None or (only is not None and not only(subs[i])):
             continue
         extra = [w for w in subs[j].words if w not in subs[i].words]
         if extra:

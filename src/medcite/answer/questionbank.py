@@ -17,6 +17,13 @@ questions measure what the check costs. Vectors are stored as int8
 
     python -m medcite.answer.questionbank --data ../shared/corpora
 
+The bank also holds the vectors of everyday questions (:mod:`.everyday`, written
+by a small language model for the non-health categories of Yahoo! Answers):
+a question matched only in part that sits nearer to them than to every health
+question is about something else (a two-class nearest-neighbour comparison,
+Cover & Hart 1967). They are encoded by the same command, from the shipped
+``everyday_questions.jsonl``.
+
 Nothing is downloaded; the file ships with medcite.
 """
 
@@ -49,31 +56,43 @@ def bank_path() -> Path:
 
 
 class QuestionBank:
-    """Unit vectors of known health questions and the familiarity of a new one."""
+    """Unit vectors of known health questions (and of everyday ones) and how near a new one is."""
 
-    def __init__(self, vectors: np.ndarray) -> None:
+    def __init__(self, vectors: np.ndarray, everyday: np.ndarray | None = None) -> None:
         self._vecs = vectors
+        self._everyday = everyday
 
     @classmethod
     def load(cls, path: Path | None = None) -> QuestionBank:
         """The bank shipped with medcite (or the one at ``path``)."""
         import numpy as np
 
+        scale = np.float32(1 / 127)
         with np.load(path or bank_path()) as f:
             # Stored from unit vectors: the rounding moves a norm by well under 1 %, so no renormalising
             # (which would add ~20 ms to a cold ask).
-            return cls(f["vectors"].astype(np.float32) * np.float32(1 / 127))
+            return cls(f["vectors"].astype(np.float32) * scale,
+                       f["everyday"].astype(np.float32) * scale if "everyday" in f.files else None)
 
     def __len__(self) -> int:
         return int(self._vecs.shape[0])
 
     def familiarity(self, vector: np.ndarray) -> float:
         """Mean cosine of a question's unit ``vector`` to its :data:`K` nearest bank questions."""
-        import numpy as np
 
-        sims = self._vecs @ vector
-        k = min(K, len(sims))
-        return float(np.partition(sims, len(sims) - k)[-k:].mean()) if k else 0.0
+        return _nearest(self._vecs, vector)
+
+    def everyday(self, vector: np.ndarray) -> float | None:
+        """Mean cosine of ``vector`` to its :data:`K` nearest everyday questions (None: the bank has none)."""
+        return None if self._everyday is None else _nearest(self._everyday, vector)
+
+
+def _nearest(vectors: np.ndarray, vector: np.ndarray) -> float:
+    import numpy as np
+
+    sims = vectors @ vector
+    k = min(K, len(sims))
+    return float(np.partition(sims, len(sims) - k)[-k:].mean()) if k else 0.0
 
 
 def bank_questions(data: Path) -> list[str]:
@@ -92,16 +111,36 @@ def bank_questions(data: Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def build(data: Path, out: Path, encoder: Encoder | None = None) -> int:
-    """Encode :func:`bank_questions` of the shared corpora at ``data`` into ``out``; return the count."""
+def bank_everyday(encoder: Encoder, path: Path | None = None) -> np.ndarray:
+    """Vectors of the shipped everyday questions (:mod:`.everyday`) that read as a topic other than health.
+
+    The small model that wrote them sometimes wrote a health question ("what can a person with a
+    disability do?"); the zero-shot topic check (:class:`.semantic.Topics`) leaves those out.
+    """
+    import numpy as np
+
+    from medcite.answer.everyday import load_questions
+    from medcite.answer.semantic import Topics
+
+    vecs = encoder.encode(load_questions(path))
+    topics = Topics(encoder)
+    keep = [i for i, v in enumerate(vecs) if topics.topic(v)[1] > 0]
+    return np.asarray(vecs[keep])
+
+
+def build(data: Path, out: Path, encoder: Encoder | None = None) -> tuple[int, int]:
+    """Encode :func:`bank_questions` of the shared corpora at ``data`` and :func:`bank_everyday` into
+    ``out``; return the two counts."""
     import numpy as np
 
     from medcite.answer.semantic import MiniLM
 
+    enc = encoder or MiniLM(threads=2)
     questions = bank_questions(data)
-    vecs = (encoder or MiniLM(threads=2)).encode(questions)
-    np.savez_compressed(out, vectors=np.round(vecs * 127).astype(np.int8))
-    return len(questions)
+    vecs, everyday = enc.encode(questions), bank_everyday(enc)
+    np.savez_compressed(out, vectors=np.round(vecs * 127).astype(np.int8),
+                        everyday=np.round(everyday * 127).astype(np.int8))
+    return len(questions), len(everyday)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,8 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.data.is_dir():
         print(f"error: {args.data} is not a folder; pass --data ../shared/corpora", file=sys.stderr)
         return 2
-    n = build(args.data, args.out)
-    print(f"{n} questions -> {args.out}")
+    n, m = build(args.data, args.out)
+    print(f"{n} health and {m} everyday questions -> {args.out}")
     return 0
 
 

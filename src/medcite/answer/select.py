@@ -184,6 +184,12 @@ def _declined(
         # match are used in another sense ("cool" of a fever page).
         return (f"The question is unlike the health questions medcite knows (similarity {domain.familiar:.2f} "
                 f"to the nearest, below {settings.familiar_min:.2f}), and {partly}")
+    if (domain.familiar is not None and domain.everyday is not None
+            and domain.everyday - domain.familiar > settings.everyday_margin):
+        # Nearer to everyday questions than to any health question ("how do I get hay out of a rug?"),
+        # and the words that match are used in another sense ("hay fever").
+        return (f"The question is nearer to everyday questions than to the health questions medcite knows "
+                f"(similarity {domain.everyday:.2f} against {domain.familiar:.2f}), and {partly}")
     return None
 
 

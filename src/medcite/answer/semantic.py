@@ -164,6 +164,8 @@ class Domain:
     #: Mean cosine to the nearest known health questions (:class:`.questionbank.QuestionBank`); None:
     #: not measured.
     familiar: float | None = None
+    #: The same to the nearest everyday questions of the bank (:mod:`.everyday`); None: not measured.
+    everyday: float | None = None
 
 
 class Topics:
@@ -190,15 +192,20 @@ class Topics:
 
     def read(self, text: str, encoder: Encoder | None = None) -> Domain:
         """The domain ``text`` reads as; ``encoder`` (same model, e.g. a per-question cache) embeds it."""
-        if self._vecs is None:
-            self._vecs = self._encoder.encode([TOPIC_TEMPLATE.format(t) for t in self._topics])
         enc = encoder or self._encoder
         vec = enc.encode([text])[0]
+        label, margin = self.topic(vec)
+        return Domain(label, margin, animal=self._owned_animal(text, enc),
+                      familiar=None if self._bank is None else self._bank.familiarity(vec),
+                      everyday=None if self._bank is None else self._bank.everyday(vec))
+
+    def topic(self, vec: np.ndarray) -> tuple[str, float]:
+        """The closest topic other than health to a text's unit vector, and its margin over health."""
+        if self._vecs is None:
+            self._vecs = self._encoder.encode([TOPIC_TEMPLATE.format(t) for t in self._topics])
         sims = vec @ self._vecs.T
         best = max(self._other, key=lambda i: float(sims[i]))
-        return Domain(self._topics[best], float(sims[best]) - max(float(sims[i]) for i in self._health),
-                      animal=self._owned_animal(text, enc),
-                      familiar=None if self._bank is None else self._bank.familiarity(vec))
+        return self._topics[best], float(sims[best]) - max(float(sims[i]) for i in self._health)
 
     def _owned_animal(self, text: str, encoder: Encoder) -> str:
         """The noun ``text`` owns, or opens with as its subject, that reads as an animal rather than a

@@ -488,6 +488,14 @@ def _subject(prev: SubQuestion, words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in words if w.lower() not in asking) or words
 
 
+def asks_only(sub: SubQuestion) -> bool:
+    """Whether every word of ``sub`` asks for a kind of answer ("what is the outlook?", "and the dose?"):
+    the piece names no subject of its own."""
+    asking = {w.lower() for rx in _INTENTS.values() for m in rx.finditer(sub.text)
+              for w in re.findall(r"[A-Za-z]+", m.group())}
+    return bool(sub.words) and all(w.lower() in asking for w in sub.words)
+
+
 def _openings(split: Sequence[tuple[str, bool]], subs: Sequence[SubQuestion]) -> list[int | None]:
     """By piece, the index of its sentence's first piece when that states (``SubQuestion.states``)."""
     out: list[int | None] = []
