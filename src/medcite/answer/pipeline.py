@@ -73,14 +73,15 @@ def run(
     found = _find(u, search, repo, settings, vocab, ranker)
     # Whether a sub-question is covered does not depend on the order a second stage gives (select.support).
     evidence = select(u, found.scored, found.docs, settings, passages=vocab.passages)
-    # A piece that names nothing but what it asks ("my son has vexoma, what is the outlook?") is never
-    # read alone: alone it asks about any condition, and the outlook of another would answer it.
-    alone = with_openings(alone, only=asks_only)
-    if alone != u and not all(sa.covered for sa in evidence.sub_answers):
-        found1 = _find(alone, search, repo, settings, vocab, ranker)
-        evidence1 = select(alone, found1.scored, found1.docs, settings, passages=vocab.passages)
-        if sum(sa.covered for sa in evidence1.sub_answers) > sum(sa.covered for sa in evidence.sub_answers):
-            u, found, evidence = alone, found1, evidence1
+    if u is not alone and not all(sa.covered for sa in evidence.sub_answers):
+        # A piece that names nothing but what it asks ("my son has vexoma, what is the outlook?") is never
+        # read alone: alone it asks about any condition, and the outlook of another would answer it.
+        alone = with_openings(alone, only=asks_only)
+        if alone != u:
+            found1 = _find(alone, search, repo, settings, vocab, ranker)
+            evidence1 = select(alone, found1.scored, found1.docs, settings, passages=vocab.passages)
+            if sum(sa.covered for sa in evidence1.sub_answers) > sum(sa.covered for sa in evidence.sub_answers):
+                u, found, evidence = alone, found1, evidence1
     terms, cands, docs, abbreviations, scored = found.terms, found.cands, found.docs, found.abbreviations, found.scored
     if settings.template_min_docs > 0:
         # Page boilerplate ("... provides the following list of signs and symptoms for X") does not lead.

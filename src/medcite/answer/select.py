@@ -152,7 +152,7 @@ def _declined(
     """Why nothing is answered although words are covered (None: no such reason), strongest first."""
     if u.unknown:
         # The case names something no source mentions: whatever ranks first answers
-        # around it (understand.unknown_names).
+        # around it (unseen.unknown_names).
         return (f"No source in this corpus mentions {', '.join(repr(w) for w in u.unknown)}, "
                 "which the question names; it is not answered around it.")
     if not any(s.covered for s in subs):
@@ -186,8 +186,8 @@ def _declined(
                 f"to the nearest, below {settings.familiar_min:.2f}), and {partly}")
     if (domain.familiar is not None and domain.everyday is not None
             and domain.everyday - domain.familiar > settings.everyday_margin):
-        # Nearer to everyday questions than to any health question ("how do I get hay out of a rug?"),
-        # and the words that match are used in another sense ("hay fever").
+        # Nearer to everyday questions than to any health question ("how do I get hay out of a wool
+        # blanket?"), and the words that match are used in another sense ("hay fever").
         return (f"The question is nearer to everyday questions than to the health questions medcite knows "
                 f"(similarity {domain.everyday:.2f} against {domain.familiar:.2f}), and {partly}")
     return None
@@ -233,7 +233,7 @@ def select(
     # what is asked names something no source mentions, the opening's evidence would answer around it.
     # (A piece that asks about known words and is merely not covered leaves the opening answered.)
     asking = [s for s in subs if not s.states]
-    # Only in a large library: in a small one most ordinary words are unseen (understand.unknown_names).
+    # Only in a large library: in a small one most ordinary words are unseen (unseen.unknown_names).
     around = (passages >= settings.unknown_case_min_passages and any(s.covered for s in subs if s.states)
               and bool(asking) and not any(s.covered for s in asking) and any(s.unknown for s in asking)
               and not notes)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from medcite.answer.notation import read_notation
+from medcite.answer.unseen import shorthand, unknown_names, unseen_years
 from medcite.answer.vocabulary import Expansion, Vocabulary
 from medcite.index.tokenize import STOPWORDS, UNITS, tokenize
 from medcite.model import Audience
@@ -204,7 +205,7 @@ class Understanding:
     age: int | None = None
     #: Words of the case that the corpus has never seen, even spelled otherwise
     #: ("On velmorastat 20 mg daily. Can he add X?"), and years asked about that no passage
-    #: mentions: see :func:`unknown_names` and :func:`unseen_years`.
+    #: mentions: see :func:`.unseen.unknown_names` and :func:`.unseen.unseen_years`.
     unknown: tuple[str, ...] = ()
     #: Words of the question-type phrases of several words ("first line", "side effects"):
     #: see :func:`asking_words`.
@@ -390,7 +391,7 @@ def understand(
         # a name the corpus lacks and stays. A clipped word the rest of the question completes
         # ("vexo in lambing season") is neither.
         return [w for w in content_words(text)
-                if not ((vocab.mistyped(w, _FUNCTION) or _shorthand(w, question, vocab))
+                if not ((vocab.mistyped(w, _FUNCTION) or shorthand(w, question, vocab))
                         and not vocab.completion(w, everything)[0])]
 
     for p, continues in split:
@@ -475,24 +476,29 @@ def understand(
         question=typed, read=question, audience=audience, sub_questions=tuple(subs), shared=tuple(shared),
         case=tuple(w for w in case_words if w not in shared), context=context,
         expansions=expansions, resolved_from=resolved, age=age,
-        unknown=(*unknown_names(stated, vocab, expansions), *unseen_years(pieces[first:], vocab)),
+        unknown=(*unknown_names(content_words(" ".join(stated)), vocab, expansions),
+                 *unseen_years(pieces[first:], vocab)),
         asking=asking_words(question), opening_of=tuple(_openings(split, subs)),
     )
+
+
+def _intent_words(text: str) -> set[str]:
+    """The words of ``text`` inside its question-type phrases ("outlook", "how", "often"), lower case."""
+    return {w.lower() for rx in _INTENTS.values() for m in rx.finditer(text)
+            for w in re.findall(r"[A-Za-z]+", m.group())}
 
 
 def _subject(prev: SubQuestion, words: tuple[str, ...]) -> tuple[str, ...]:
     """What a later piece's "it" stands for: the previous piece's ``words`` less those of the phrase that
     asks ("is vexoma dangerous for the kennel, and how is it treated?": "it" is vexoma, not "dangerous")."""
-    asking = {w.lower() for rx in _INTENTS.values() for m in rx.finditer(prev.text)
-              for w in re.findall(r"[A-Za-z]+", m.group())} - _MODALITIES
+    asking = _intent_words(prev.text) - _MODALITIES
     return tuple(w for w in words if w.lower() not in asking) or words
 
 
 def asks_only(sub: SubQuestion) -> bool:
     """Whether every word of ``sub`` asks for a kind of answer ("what is the outlook?", "and the dose?"):
     the piece names no subject of its own."""
-    asking = {w.lower() for rx in _INTENTS.values() for m in rx.finditer(sub.text)
-              for w in re.findall(r"[A-Za-z]+", m.group())}
+    asking = _intent_words(sub.text)
     return bool(sub.words) and all(w.lower() in asking for w in sub.words)
 
 
@@ -514,68 +520,6 @@ _NEGATION = re.compile(r"(?:\b(?:not|non|no|never|isn'?t|aren'?t|wasn'?t)\W{1,2}
 def _negated(text: str, at: int) -> bool:
     """Whether the word at ``at`` is denied ("not pregnant", "non-pregnant", "isn't currently pregnant")."""
     return bool(_NEGATION.search(text[max(0, at - 30):at]))
-
-
-def _shorthand(word: str, question: str, vocab: Vocabulary) -> bool:
-    """A word typed in lower case that no passage holds and that is too short to be a name (three
-    letters or fewer) or written without vowels ("mgmt", "hx")."""
-    short = len(word) <= 3 or (len(word) <= 5 and not re.search(r"[aeiouy]", word))
-    if not short or not word.isalpha() or not re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", question):
-        return False
-    return all(vocab.df([t])[t] == 0 for t in tokenize(word) or [word])
-
-
-def unknown_names(stated: Sequence[str], vocab: Vocabulary, expansions: Sequence[Expansion]) -> tuple[str, ...]:
-    """Words of the case (what the message states rather than asks) that no passage holds and
-    that no correction, variant or lexicon entry maps to a word the corpus knows.
-
-    Such a word names what the patient has or takes ("on velmorastat 20 mg"):
-    an answer about that patient that cannot read it would answer around it.
-    Words with digits ("ex-30-weeker") are measures, not names, and short words
-    (under six letters) are too often a stray abbreviation of the asker's own.
-    Only in a library of ``settings.unknown_case_min_passages`` or more.
-    """
-    if vocab.passages < vocab.settings.unknown_case_min_passages:
-        return ()  # in a small library most ordinary words are unseen: absence says nothing
-    expanded = {e.of for e in expansions}
-    out: list[str] = []
-    for w in content_words(" ".join(stated)):
-        if len(w.replace("-", "")) < 6 or not w.replace("-", "").isalpha() or w in expanded:
-            continue
-        if "-" in w:
-            # A hyphenated name ("Smith-Jones syndrome") is unknown when one of its long parts is
-            # (a surname part may be known from a reference list), and that part is no misspelling.
-            if any(len(p) >= 6 and p not in expanded and _unseen(p, vocab) and not vocab.corrections(p)
-                   for p in w.split("-")):
-                out.append(w)
-            continue
-        if _unseen(w, vocab):
-            out.append(w)
-    return tuple(dict.fromkeys(out))
-
-
-def _unseen(word: str, vocab: Vocabulary) -> bool:
-    toks = tokenize(word)
-    return bool(toks) and all(vocab.df([t])[t] == 0 for t in toks)
-
-
-#: A calendar year as written in a question ("the 2031 guideline", "since 1998").
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
-def unseen_years(asked: Sequence[str], vocab: Vocabulary) -> tuple[str, ...]:
-    """Years named by what the message asks ("What did the 2031 guideline recommend?") that
-    no passage mentions: the corpus holds nothing from or about that year, and an answer from
-    other years' sources would pass them off as it.
-
-    A year the message states ("diagnosed in 2019") says when something happened to the
-    patient and is not checked. Only in a library of ``settings.unknown_case_min_passages``
-    or more (a small library leaves most years unmentioned).
-    """
-    if vocab.passages < vocab.settings.unknown_case_min_passages:
-        return ()
-    years = list(dict.fromkeys(y for p in asked for y in _YEAR.findall(p)))
-    return tuple(y for y in years if vocab.df([y])[y] == 0)
 
 
 def _specific(word: str, vocab: Vocabulary) -> bool:
