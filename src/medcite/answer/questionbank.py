@@ -18,7 +18,7 @@ questions measure what the check costs. Vectors are stored as int8
     python -m medcite.answer.questionbank --data ../shared/corpora
 
 The bank also holds the vectors of everyday questions (:mod:`.everyday`, written
-by a small language model for the non-health categories of Yahoo! Answers):
+by a small language model for non-health categories after Yahoo! Answers):
 a question matched only in part that sits nearer to them than to every health
 question is about something else (a two-class nearest-neighbour comparison,
 Cover & Hart 1967). They are encoded by the same command, from the shipped
@@ -79,7 +79,6 @@ class QuestionBank:
 
     def familiarity(self, vector: np.ndarray) -> float:
         """Mean cosine of a question's unit ``vector`` to its :data:`K` nearest bank questions."""
-
         return _nearest(self._vecs, vector)
 
     def everyday(self, vector: np.ndarray) -> float | None:
